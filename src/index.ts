@@ -1,0 +1,1 @@
+// Public API of cdk-kms-patterns.

@@ -1,0 +1,388 @@
+/**
+ * CloudFormation template types and intrinsic-function handling shared by the lint rules, the
+ * key-policy evaluator and the CLI. Everything here is pure: JSON in, plain values out.
+ *
+ * Intrinsics are resolved as far as the template allows (parameter defaults, mappings, literal
+ * joins); pseudo parameters stay symbolic (`${AWS::AccountId}`), and whatever is only known at
+ * deploy time becomes an `Opaque` value: present, but never equal to a literal such as `*`.
+ */
+import { LintFinding } from './finding';
+
+export { LintSeverity } from './finding';
+export type { LintFinding } from './finding';
+/** Short name used inside the linter. */
+export type Finding = LintFinding;
+
+/** A CloudFormation resource as it appears in a template. */
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, any>;
+  readonly DeletionPolicy?: any;
+  readonly UpdateReplacePolicy?: any;
+  readonly Metadata?: Record<string, any>;
+  readonly Condition?: string;
+  readonly DependsOn?: any;
+}
+
+/** A CloudFormation template (only the sections the linter reads are typed). */
+export interface CfnTemplate {
+  readonly Parameters?: Record<string, { Type?: string; Default?: any; [key: string]: any }>;
+  readonly Mappings?: Record<string, Record<string, Record<string, any>>>;
+  readonly Conditions?: Record<string, any>;
+  readonly Resources?: Record<string, CfnResource>;
+  readonly [section: string]: any;
+}
+
+/** A value that exists in the template but is only known at deploy time. */
+export class Opaque {
+  /**
+   * @param text a readable rendering, e.g. `${MyRole.Arn}` or `arn:aws:iam::${Account}:root`
+   * @param ref the resource or parameter it comes from, when it is a plain Ref/GetAtt
+   */
+  constructor(
+    public readonly text: string,
+    public readonly ref?: { readonly logicalId: string; readonly attribute?: string },
+  ) {}
+
+  public toString(): string {
+    return this.text;
+  }
+}
+
+/** A template value after intrinsic resolution. */
+export type Resolved =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | Opaque
+  | Resolved[]
+  | { [key: string]: Resolved };
+
+/** A JSON object after resolution (e.g. a policy statement). */
+export type ResolvedObject = { [key: string]: Resolved };
+
+export function isOpaque(value: unknown): value is Opaque {
+  return value instanceof Opaque;
+}
+
+export function isPlainObject(value: unknown): value is ResolvedObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Opaque);
+}
+
+export const PSEUDO_PARAMETERS: ReadonlySet<string> = new Set([
+  'AWS::AccountId',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::URLSuffix',
+  'AWS::StackName',
+  'AWS::StackId',
+  'AWS::NotificationARNs',
+]);
+
+/** The symbolic form a pseudo parameter resolves to, e.g. `${AWS::AccountId}`. */
+export function pseudo(name: string): string {
+  return '${' + name + '}';
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+type Internal = Resolved | typeof NO_VALUE;
+
+/** True for `{ "Ref": ... }` and `{ "Fn::X": ... }` objects. */
+export function isIntrinsic(value: unknown): value is Record<string, any> {
+  if (!isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+}
+
+/**
+ * Resolves every intrinsic function inside `value` against `template`.
+ * `Ref: AWS::NoValue` removes the property or list element it stands in.
+ */
+export function resolveIntrinsics(value: any, template: CfnTemplate = {}): Resolved {
+  const resolved = new Resolver(template).resolve(value);
+  return resolved === NO_VALUE ? undefined : resolved;
+}
+
+class Resolver {
+  constructor(private readonly template: CfnTemplate) {}
+
+  public resolve(value: any): Internal {
+    if (Array.isArray(value)) {
+      return value.map((item) => this.resolve(item)).filter((item): item is Resolved => item !== NO_VALUE);
+    }
+    if (!isPlainObject(value)) return value as Resolved;
+    if (isIntrinsic(value)) return this.intrinsic(Object.keys(value)[0], Object.values(value)[0]);
+    const result: ResolvedObject = {};
+    for (const [key, item] of Object.entries(value)) {
+      const resolved = this.resolve(item);
+      if (resolved !== NO_VALUE) result[key] = resolved;
+    }
+    return result;
+  }
+
+  private intrinsic(name: string, args: any): Internal {
+    switch (name) {
+      case 'Ref': return this.ref(String(args));
+      case 'Fn::GetAtt': return this.getAtt(args);
+      case 'Fn::Join': return this.join(args);
+      case 'Fn::Sub': return this.sub(args);
+      case 'Fn::Select': return this.select(args);
+      case 'Fn::FindInMap': return this.findInMap(args);
+      case 'Fn::Split': return this.split(args);
+      case 'Fn::If': return new Opaque(`Fn::If(${Array.isArray(args) ? String(args[0]) : '?'})`);
+      default: return new Opaque(`${name}(${JSON.stringify(args)})`);
+    }
+  }
+
+  private ref(name: string): Internal {
+    if (name === 'AWS::NoValue') return NO_VALUE;
+    if (PSEUDO_PARAMETERS.has(name)) return pseudo(name);
+    const parameter = this.template.Parameters?.[name];
+    if (parameter && parameter.Default !== undefined) {
+      const isList = /^(CommaDelimitedList|List<)/.test(parameter.Type ?? '');
+      return isList ? String(parameter.Default).split(',').map((item) => item.trim()) : String(parameter.Default);
+    }
+    return new Opaque(pseudo(name), { logicalId: name });
+  }
+
+  private getAtt(args: any): Opaque {
+    const [logicalId, ...attribute] = Array.isArray(args) ? args.map(String) : String(args).split('.');
+    const attr = attribute.join('.');
+    return new Opaque(pseudo(`${logicalId}.${attr}`), { logicalId, attribute: attr });
+  }
+
+  private join(args: any): Internal {
+    if (!Array.isArray(args) || args.length !== 2) return new Opaque(`Fn::Join(${JSON.stringify(args)})`);
+    const delimiter = String(this.resolve(args[0]));
+    const parts = this.resolve(args[1]);
+    if (!Array.isArray(parts)) return new Opaque(`Fn::Join(${String(parts)})`);
+    return concat(parts, delimiter);
+  }
+
+  private sub(args: any): Internal {
+    const [text, variables] = Array.isArray(args) ? [String(args[0]), args[1] ?? {}] : [String(args), {}];
+    const pieces: Resolved[] = [];
+    let last = 0;
+    for (const match of text.matchAll(/\$\{([^}]*)\}/g)) {
+      pieces.push(text.slice(last, match.index));
+      last = match.index + match[0].length;
+      const name = match[1].trim();
+      if (name.startsWith('!')) pieces.push('${' + name.slice(1) + '}');
+      else if (name in variables) pieces.push(flatten(this.resolve(variables[name])));
+      else if (name.includes('.')) pieces.push(this.getAtt(name));
+      else pieces.push(flatten(this.ref(name)));
+    }
+    pieces.push(text.slice(last));
+    return concat(pieces, '');
+  }
+
+  private select(args: any): Internal {
+    if (!Array.isArray(args) || args.length !== 2) return new Opaque(`Fn::Select(${JSON.stringify(args)})`);
+    const index = Number(this.resolve(args[0]));
+    const list = this.resolve(args[1]);
+    if (Array.isArray(list) && Number.isInteger(index) && index >= 0 && index < list.length) return list[index];
+    return new Opaque(`Fn::Select(${index}, ${String(list)})`);
+  }
+
+  private findInMap(args: any): Internal {
+    const keys = Array.isArray(args) ? args.map((arg) => this.resolve(arg)) : [];
+    if (keys.length === 3 && keys.every((key) => typeof key === 'string')) {
+      const [map, top, second] = keys as string[];
+      const value = this.template.Mappings?.[map]?.[top]?.[second];
+      if (value !== undefined) return this.resolve(value);
+    }
+    return new Opaque(`Fn::FindInMap(${keys.map(String).join(', ')})`);
+  }
+
+  private split(args: any): Internal {
+    if (!Array.isArray(args) || args.length !== 2) return new Opaque(`Fn::Split(${JSON.stringify(args)})`);
+    const delimiter = String(this.resolve(args[0]));
+    const source = this.resolve(args[1]);
+    return typeof source === 'string' ? source.split(delimiter) : new Opaque(`Fn::Split(${String(source)})`);
+  }
+}
+
+/** A list value used where a string is expected (Sub variables) is rendered opaque. */
+function flatten(value: Internal): Resolved {
+  if (value === NO_VALUE) return '';
+  if (Array.isArray(value) || isPlainObject(value)) return new Opaque(JSON.stringify(value));
+  return value;
+}
+
+/** Joins resolved parts; any opaque part makes the whole result opaque (but readable). */
+function concat(parts: Resolved[], delimiter: string): Resolved {
+  const text = parts.map((part) => (part === undefined || part === null ? '' : String(part))).join(delimiter);
+  const opaqueParts = parts.filter(isOpaque);
+  if (opaqueParts.length === 0) return text;
+  const onlyPart = parts.length === 1 ? opaqueParts[0] : undefined;
+  return new Opaque(text, onlyPart?.ref);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key-policy statements
+
+/** A key-policy (or IAM policy) statement after intrinsic resolution. */
+export interface PolicyStatement {
+  readonly Sid?: Resolved;
+  readonly Effect?: Resolved;
+  readonly Principal?: Resolved;
+  readonly NotPrincipal?: Resolved;
+  readonly Action?: Resolved;
+  readonly NotAction?: Resolved;
+  readonly Resource?: Resolved;
+  readonly NotResource?: Resolved;
+  readonly Condition?: Resolved;
+  readonly [key: string]: Resolved;
+}
+
+/** A statement with its position in the policy document. */
+export interface IndexedStatement {
+  readonly statement: PolicyStatement;
+  readonly index: number;
+}
+
+/**
+ * The statements of a resolved policy document. Opaque statements (e.g. `Fn::If`) are skipped:
+ * they are present but cannot be judged. A JSON-string document is parsed.
+ */
+export function policyStatements(document: Resolved): IndexedStatement[] {
+  let doc: Resolved = document;
+  if (typeof doc === 'string') {
+    try {
+      doc = JSON.parse(doc) as Resolved;
+    } catch {
+      return [];
+    }
+  }
+  if (!isPlainObject(doc)) return [];
+  return toArray(doc.Statement)
+    .map((statement, index) => ({ statement: statement as PolicyStatement, index }))
+    .filter(({ statement }) => isPlainObject(statement));
+}
+
+/** `undefined` → `[]`, a scalar → `[scalar]`, a list → the list. */
+export function toArray(value: Resolved): Resolved[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A statement's value that may only be a string or opaque (actions, resources, principals). */
+export type Term = string | Opaque;
+
+function toTerms(value: Resolved): Term[] {
+  return toArray(value).map((item) => (typeof item === 'string' || isOpaque(item) ? item : new Opaque(JSON.stringify(item))));
+}
+
+export function isAllow(statement: PolicyStatement): boolean {
+  return statement.Effect === 'Allow';
+}
+
+export function isDeny(statement: PolicyStatement): boolean {
+  return statement.Effect === 'Deny';
+}
+
+/** The statement's actions, and whether they are `NotAction` (everything except these). */
+export function statementActions(statement: PolicyStatement): { readonly actions: Term[]; readonly not: boolean } {
+  if (statement.NotAction !== undefined) return { actions: toTerms(statement.NotAction), not: true };
+  return { actions: toTerms(statement.Action), not: false };
+}
+
+/** The statement's resources, and whether they are `NotResource`. */
+export function statementResources(statement: PolicyStatement): { readonly resources: Term[]; readonly not: boolean } {
+  if (statement.NotResource !== undefined) return { resources: toTerms(statement.NotResource), not: true };
+  return { resources: toTerms(statement.Resource), not: false };
+}
+
+/** The kind of a principal entry: a key of the Principal object, `*` for `"Principal": "*"`. */
+export type PrincipalKind = 'AWS' | 'Service' | 'Federated' | 'CanonicalUser' | '*' | 'opaque';
+
+export interface PrincipalEntry {
+  readonly kind: PrincipalKind | string;
+  readonly value: Term;
+}
+
+/** Flattens a Principal/NotPrincipal element into one entry per principal. */
+export function principalEntries(principal: Resolved): PrincipalEntry[] {
+  if (principal === undefined || principal === null) return [];
+  if (principal === '*') return [{ kind: '*', value: '*' }];
+  if (isOpaque(principal) || !isPlainObject(principal)) return [{ kind: 'opaque', value: isOpaque(principal) ? principal : new Opaque(JSON.stringify(principal)) }];
+  return Object.entries(principal).flatMap(([kind, values]) => toTerms(values).map((value) => ({ kind, value })));
+}
+
+/** The principals a statement applies to, and whether they are `NotPrincipal` (everyone except). */
+export function statementPrincipals(statement: PolicyStatement): { readonly principals: PrincipalEntry[]; readonly not: boolean } {
+  if (statement.NotPrincipal !== undefined) return { principals: principalEntries(statement.NotPrincipal), not: true };
+  return { principals: principalEntries(statement.Principal), not: false };
+}
+
+/** `"*"` or `{"AWS": "*"}`: anyone. */
+export function isWildcardPrincipal(entry: PrincipalEntry): boolean {
+  return entry.value === '*' && (entry.kind === '*' || entry.kind === 'AWS');
+}
+
+const PARTITION = '(?:aws|aws-cn|aws-us-gov|aws-iso(?:-[a-z])?|aws-eusc|\\$\\{AWS::Partition\\})';
+const ROOT_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}|\\$\\{AWS::AccountId\\}):root$`);
+const OPAQUE_ROOT_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}|\\$\\{[A-Za-z0-9:.]+\\}):root$`);
+
+/**
+ * The account whose root a principal value names (`arn:aws:iam::111122223333:root`, a bare
+ * 12-digit account id, or the CDK form `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`), or
+ * `undefined` when it is not an account-root principal. The own account is `${AWS::AccountId}`.
+ */
+export function accountRootOf(value: Term): string | undefined {
+  if (isOpaque(value)) return OPAQUE_ROOT_ARN.exec(value.text)?.[1];
+  if (/^\d{12}$/.test(value)) return value;
+  return ROOT_ARN.exec(value)?.[1];
+}
+
+/** True when the entry is an account root (`AWS` principal naming `arn:...:iam::<acct>:root`). */
+export function isAccountRootPrincipal(entry: PrincipalEntry): boolean {
+  return entry.kind === 'AWS' && accountRootOf(entry.value) !== undefined;
+}
+
+/** One condition test: `{ "<operator>": { "<key>": values } }`. */
+export interface ConditionEntry {
+  /** The operator as written, e.g. `ForAllValues:StringEquals`. */
+  readonly operator: string;
+  /** Set qualifier, if any. */
+  readonly qualifier?: 'ForAllValues' | 'ForAnyValue';
+  /** Operator without qualifier and `IfExists`, e.g. `StringEquals`. */
+  readonly baseOperator: string;
+  readonly ifExists: boolean;
+  /** The condition key as written (condition keys are case-insensitive: compare lower-cased). */
+  readonly key: string;
+  readonly values: Resolved[];
+}
+
+/** Flattens a statement's Condition block. */
+export function conditionEntries(statement: PolicyStatement): ConditionEntry[] {
+  const condition = statement.Condition;
+  if (!isPlainObject(condition)) return [];
+  return Object.entries(condition).flatMap(([operator, tests]) => {
+    if (!isPlainObject(tests)) return [];
+    const [qualifierText, rest] = operator.includes(':') ? operator.split(':', 2) : [undefined, operator];
+    const qualifier = qualifierText === 'ForAllValues' || qualifierText === 'ForAnyValue' ? qualifierText : undefined;
+    const ifExists = rest.endsWith('IfExists');
+    const baseOperator = ifExists ? rest.slice(0, -'IfExists'.length) : rest;
+    return Object.entries(tests).map(([key, values]) => ({ operator, qualifier, baseOperator, ifExists, key, values: toArray(values) }));
+  });
+}
+
+/** IAM-style wildcard match (`*`, `?`), case-insensitive as action names are. */
+export function wildcardMatch(pattern: string, value: string): boolean {
+  const regex = '^' + pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$';
+  return new RegExp(regex, 'i').test(value);
+}
+
+/** Human-readable label of a statement for messages: `Sid "X"` or `statement #3`. */
+export function statementLabel(statement: PolicyStatement, index: number): string {
+  return typeof statement.Sid === 'string' && statement.Sid !== '' ? `statement "${statement.Sid}"` : `statement #${index + 1}`;
+}
+
+/** Construct path of a resource (`aws:cdk:path` metadata), if any. */
+export function constructPath(resource: CfnResource): string | undefined {
+  const path = resource.Metadata?.['aws:cdk:path'];
+  return typeof path === 'string' ? path : undefined;
+}

@@ -3,6 +3,7 @@
  * Lambda and container code and users never need esbuild or Docker at synth time.
  *
  *   lambda/<group>/<name>.entry.ts  ->  assets/<group>/<name>/index.js
+ *   lambda/<group>/<other files>    ->  assets/<group>/<name>/ (e.g. a Dockerfile; not .ts or .md)
  *   cli/index.ts                    ->  assets/cli/index.js (with a node shebang)
  *
  * Native modules (pkcs11js) stay external: they are installed next to the bundle where it runs.
@@ -44,11 +45,20 @@ function outDirFor(entry: string): string {
   return path.join(ASSETS, group, name);
 }
 
+/** Files next to an entry that are neither code nor docs (Dockerfile, scripts) go into its bundle folder. */
+function copySupportFiles(dir: string, outdir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile() || /\.(ts|md)$/.test(entry.name)) continue;
+    fs.copyFileSync(path.join(dir, entry.name), path.join(outdir, entry.name)); // keeps the file mode (+x)
+  }
+}
+
 fs.rmSync(ASSETS, { recursive: true, force: true });
 
 for (const entry of findEntries(path.join(ROOT, 'lambda'))) {
   const outdir = outDirFor(entry);
   buildSync({ ...common, entryPoints: [entry], outfile: path.join(outdir, 'index.js') });
+  copySupportFiles(path.dirname(entry), outdir);
   console.log(`bundled ${path.relative(ROOT, entry)} -> ${path.relative(ROOT, outdir)}/index.js`);
 }
 

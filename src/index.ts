@@ -1,1 +1,2 @@
 // Public API of cdk-kms-patterns.
+export * from './key';

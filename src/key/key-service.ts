@@ -1,0 +1,118 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+import { KeyActions } from './actions';
+import { actionsOfCapability, KeyCapability } from './capability';
+import { ConditionBlock, mergeConditions, sourceAccount, sourceArn } from './conditions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+
+/** Options of an AWS service principal's access to a key. */
+export interface KeyServiceOptions {
+  /**
+   * Only requests on behalf of this resource (`aws:SourceArn`, wildcards allowed).
+   * @default - any resource of the key's account
+   */
+  readonly sourceArn?: string;
+
+  /**
+   * Only requests on behalf of resources of this account (`aws:SourceAccount`).
+   * @default - the key's account
+   */
+  readonly sourceAccount?: string;
+}
+
+/** Options of CloudWatch Logs' access to a key. */
+export interface CloudWatchLogsServiceOptions {
+  /**
+   * The log group that may use the key (`kms:EncryptionContext:aws:logs:arn`).
+   * @default - every log group of the key's account and Region
+   */
+  readonly logGroupArn?: string;
+}
+
+/** Options of CloudTrail's access to a key. */
+export interface CloudTrailServiceOptions {
+  /**
+   * The trail that may use the key (`aws:SourceArn`).
+   * @default - every trail of the key's account
+   */
+  readonly trailArn?: string;
+}
+
+/**
+ * An AWS service principal that may use a key. Every service statement carries
+ * `aws:SourceAccount` or `aws:SourceArn`, so no other account can make the service use the key
+ * on its behalf (the confused-deputy problem).
+ */
+export class KeyService {
+  /** CloudWatch Logs, encrypting log groups. */
+  public static cloudWatchLogs(options: CloudWatchLogsServiceOptions = {}): KeyService {
+    return new KeyService('CloudWatchLogs', (scope) => {
+      const stack = Stack.of(scope);
+      const logGroups = options.logGroupArn ?? `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`;
+      return {
+        principal: new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`),
+        actions: actionsOfCapability(KeyCapability.ENCRYPT_DECRYPT, kms.KeySpec.SYMMETRIC_DEFAULT),
+        conditions: mergeConditions(
+          sourceAccount(stack.account),
+          { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroups } },
+        ),
+      };
+    });
+  }
+
+  /** CloudTrail, encrypting log files it delivers to S3. */
+  public static cloudTrail(options: CloudTrailServiceOptions = {}): KeyService {
+    return new KeyService('CloudTrail', (scope) => {
+      const stack = Stack.of(scope);
+      const trails = `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`;
+      return {
+        principal: new iam.ServicePrincipal('cloudtrail.amazonaws.com'),
+        actions: [...KeyActions.GENERATE_DATA_KEY],
+        conditions: mergeConditions(
+          options.trailArn ? sourceArn(options.trailArn) : sourceAccount(stack.account),
+          { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trails } },
+        ),
+      };
+    });
+  }
+
+  /**
+   * Any service principal (e.g. `sns.amazonaws.com`) with a capability, pinned to the key's account
+   * or to a source ARN.
+   */
+  public static custom(servicePrincipal: string, capability: KeyCapability, options: KeyServiceOptions = {}): KeyService {
+    return new KeyService(servicePrincipal.split('.')[0].replace(/[^a-zA-Z0-9]/g, ''), (scope, keySpec) => {
+      const stack = Stack.of(scope);
+      return {
+        principal: new iam.ServicePrincipal(servicePrincipal),
+        actions: actionsOfCapability(capability, keySpec),
+        conditions: mergeConditions(
+          sourceAccount(options.sourceAccount ?? stack.account),
+          options.sourceArn ? sourceArn(options.sourceArn) : {},
+        ),
+      };
+    });
+  }
+
+  private constructor(
+    /** A short name of the service, used in statement ids (`Service<name>`). */
+    public readonly name: string,
+    private readonly render: (scope: IConstruct, keySpec: kms.KeySpec) => ServiceAccess,
+  ) {}
+
+  /**
+   * The principal, actions and conditions of this service's statement.
+   * @internal
+   */
+  public _access(scope: IConstruct, keySpec: kms.KeySpec): ServiceAccess {
+    return this.render(scope, keySpec);
+  }
+}
+
+/** @internal */
+export interface ServiceAccess {
+  readonly principal: iam.IPrincipal;
+  readonly actions: string[];
+  readonly conditions: ConditionBlock;
+}

@@ -187,7 +187,7 @@ function lineAt(starts: number[], offset: number): number {
   let low = 0;
   let high = starts.length - 1;
   while (low < high) {
-    const mid = (low + high + 1) >> 1;
+    const mid = Math.ceil((low + high) / 2);
     if (starts[mid] <= offset) low = mid;
     else high = mid - 1;
   }

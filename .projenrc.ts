@@ -74,7 +74,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   tsconfigDev: {
-    include: EXTRA_TS_DIRS.map((dir) => `../${dir}/**/*.ts`),
+    include: ['../src/**/*.ts', ...EXTRA_TS_DIRS.map((dir) => `../${dir}/**/*.ts`)],
     compilerOptions: {},
   },
   eslintOptions: {
@@ -107,6 +107,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
 for (const pattern of ['/lambda/', '/cli/', '/bench/', '/examples/', '/integ/', '/build-tools/', '/.ci/', '/scripts/', '!/assets/']) {
   project.addPackageIgnore(pattern);
 }
+
+// eslint type-aware rules need every linted file in a TypeScript program: test/tsconfig.json covers
+// src/, test/ and the folders outside src/; projenrc/tsconfig.json covers .projenrc.ts.
+const eslintrc = project.tryFindObjectFile('.eslintrc.json');
+eslintrc?.addDeletionOverride('parserOptions.projectService');
+eslintrc?.addOverride('parserOptions.project', ['./test/tsconfig.json', './projenrc/tsconfig.json']);
+// Cryptographic and binary-protocol code (PRNGs, CIDR masks, PKCS#11 flags) needs bitwise operators.
+project.eslint?.addRules({ 'no-bitwise': 'off' });
 
 // `npm ci` on a fresh project: this registry lacks some platform builds of unrs-resolver 1.13.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });

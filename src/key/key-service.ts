@@ -1,10 +1,10 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { KeyActions } from './actions';
 import { actionsOfCapability, KeyCapability } from './capability';
 import { ConditionBlock, mergeConditions, sourceAccount, sourceArn } from './conditions';
-import * as kms from 'aws-cdk-lib/aws-kms';
 
 /** Options of an AWS service principal's access to a key. */
 export interface KeyServiceOptions {

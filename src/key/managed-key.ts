@@ -8,8 +8,8 @@ import { KeyActions } from './actions';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability, sortedUnion } from './capability';
 import { KeyService } from './key-service';
 import { KeyUser } from './key-user';
-import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from './policy-size';
 import { buildKeyPolicyStatements, KeyPolicyPosture, PolicyAccess } from './policy-model';
+import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from './policy-size';
 import {
   aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems, rotationProblems,
   whyRotationImpossible,

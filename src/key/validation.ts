@@ -4,8 +4,7 @@
  */
 import { Duration, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { isSymmetricEncryption, usageOfCapability, usagesOfSpec } from './capability';
-import { KeyCapability } from './capability';
+import { isSymmetricEncryption, usageOfCapability, usagesOfSpec, KeyCapability } from './capability';
 
 const ALIAS_PREFIX = 'alias/';
 const ALIAS_MAX_LENGTH = 256;

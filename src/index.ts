@@ -1,2 +1,3 @@
 // Public API of cdk-kms-patterns.
 export * from './key';
+export * from './xks';

@@ -1,0 +1,119 @@
+/**
+ * Rules about what statements grant: broad actions (KMS2), separation of duties (KMS3), the
+ * CreateGrant guard (KMS5) and a key policy nobody can change (KMS10).
+ */
+import { KeyActions } from '../../key/actions';
+import { LintSeverity } from '../finding';
+import { KEY_TYPES, Rule, conditionsOn, coveredActions, isTrue, statementViolation } from '../rule';
+import {
+  PolicyStatement,
+  isAccountRootPrincipal,
+  isAllow,
+  isDeny,
+  statementActions,
+  statementPrincipals,
+} from '../template';
+
+function isBroadAction(action: string): boolean {
+  return action.includes('*') || action.includes('?');
+}
+
+export const broadActions: Rule = {
+  id: 'KMS2',
+  name: 'broad-actions',
+  severity: LintSeverity.ERROR,
+  resourceTypes: KEY_TYPES,
+  description: 'kms:*, NotAction or an action wildcard granted to anyone other than the account root grants more than the role needs, including actions added to KMS later.',
+  fix: 'List the actions explicitly (e.g. kms:Encrypt, kms:Decrypt, kms:GenerateDataKey); keep kms:* for the account-root statement only.',
+  check: ({ statements }) => statements.flatMap(({ statement, index }) => {
+    if (!isAllow(statement)) return [];
+    const { actions, not } = statementActions(statement);
+    const broad = actions.filter((action): action is string => typeof action === 'string' && isBroadAction(action));
+    if (!not && broad.length === 0) return [];
+    const { principals, not: notPrincipal } = statementPrincipals(statement);
+    const others = notPrincipal ? principals : principals.filter((entry) => !isAccountRootPrincipal(entry));
+    if (!notPrincipal && others.length === 0) return [];
+    const what = not ? 'NotAction' : broad.join(', ');
+    const whom = notPrincipal ? 'everyone except a NotPrincipal' : others.map((entry) => String(entry.value)).join(', ');
+    return [statementViolation(statement, index, `grants ${what} to ${whom}`)];
+  }),
+};
+
+/** CreateGrant limited to grants for AWS resources is how services get access, not power. */
+function grantsOnlyForAwsResources(statement: PolicyStatement): boolean {
+  return conditionsOn(statement, new Set(['kms:grantisforawsresource']))
+    .some((entry) => entry.baseOperator === 'Bool' && !entry.ifExists && entry.values.length > 0 && entry.values.every(isTrue));
+}
+
+function powerActions(statement: PolicyStatement): string[] {
+  const power = coveredActions(statement, KeyActions.POWER);
+  return grantsOnlyForAwsResources(statement) ? power.filter((action) => action !== 'kms:CreateGrant') : power;
+}
+
+function summarize(actions: Set<string>): string {
+  const list = [...actions];
+  return list.length <= 3 ? list.join(', ') : `${list.slice(0, 3).join(', ')} and ${list.length - 3} more`;
+}
+
+export const separationOfDuties: Rule = {
+  id: 'KMS3',
+  name: 'separation-of-duties',
+  severity: LintSeverity.ERROR,
+  resourceTypes: KEY_TYPES,
+  description: 'One principal (other than the account root) holds both power over the key (PutKeyPolicy, CreateGrant, ScheduleKeyDeletion, DisableKey, ...) and cryptographic use of it.',
+  fix: 'Give key administrators and key users different principals; administrators need no Encrypt/Decrypt/Sign.',
+  check: ({ statements }) => {
+    const holders = new Map<string, { power: Set<string>; use: Set<string>; first: number }>();
+    for (const { statement, index } of statements) {
+      if (!isAllow(statement)) continue;
+      const { principals, not } = statementPrincipals(statement);
+      if (not) continue; // a NotPrincipal Allow is KMS1/KMS2's finding
+      const power = powerActions(statement);
+      const use = coveredActions(statement, KeyActions.CRYPTOGRAPHIC_USE);
+      if (power.length === 0 && use.length === 0) continue;
+      for (const entry of principals.filter((p) => !isAccountRootPrincipal(p))) {
+        const name = String(entry.value);
+        const holder = holders.get(name) ?? { power: new Set<string>(), use: new Set<string>(), first: index };
+        power.forEach((action) => holder.power.add(action));
+        use.forEach((action) => holder.use.add(action));
+        holders.set(name, holder);
+      }
+    }
+    return [...holders.entries()]
+      .filter(([, holder]) => holder.power.size > 0 && holder.use.size > 0)
+      .map(([name, holder]) => ({
+        message: `${name} holds both power over the key (${summarize(holder.power)}) and cryptographic use (${summarize(holder.use)})`,
+        location: `Properties.KeyPolicy.Statement.${holder.first}`,
+      }));
+  },
+};
+
+export const createGrantGuard: Rule = {
+  id: 'KMS5',
+  name: 'create-grant-guard',
+  severity: LintSeverity.WARNING,
+  resourceTypes: KEY_TYPES,
+  description: 'No Deny statement limits kms:CreateGrant to grants for AWS resources (Control Tower CT.KMS.PR.3), so anyone allowed CreateGrant can hand the key to any principal.',
+  fix: 'Add {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"kms:CreateGrant","Resource":"*","Condition":{"BoolIfExists":{"kms:GrantIsForAWSResource":"false","aws:PrincipalIsAWSService":"false"}}} (ManagedKey does this by default).',
+  check: ({ statements, policyFullyKnown }) => {
+    if (!policyFullyKnown) return [];
+    const guarded = statements.some(({ statement }) => isDeny(statement)
+      && coveredActions(statement, ['kms:CreateGrant']).length > 0
+      && conditionsOn(statement, new Set(['kms:grantisforawsresource'])).length > 0);
+    return guarded ? [] : [{ message: 'the key policy does not deny kms:CreateGrant for grants that are not for AWS resources', location: 'Properties.KeyPolicy' }];
+  },
+};
+
+export const policyLockout: Rule = {
+  id: 'KMS10',
+  name: 'policy-lockout',
+  severity: LintSeverity.ERROR,
+  resourceTypes: KEY_TYPES,
+  description: 'No statement allows anyone kms:PutKeyPolicy, so the key policy can never be changed again (and CloudFormation cannot update it).',
+  fix: 'Allow kms:PutKeyPolicy to the account root (IAM_DELEGATED) or to the role that deploys the stack (STRICT policy manager).',
+  check: ({ statements, policyFullyKnown }) => {
+    if (!policyFullyKnown) return [];
+    const changeable = statements.some(({ statement }) => isAllow(statement) && coveredActions(statement, ['kms:PutKeyPolicy']).length > 0);
+    return changeable ? [] : [{ message: 'no statement allows kms:PutKeyPolicy: the key policy can never be changed', location: 'Properties.KeyPolicy' }];
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * Intake encryption: a plaintext object written under the intake prefix is streamed through the
+ * envelope codec into a multipart upload under the protected prefix, then the intake version is
+ * deleted. Memory stays bounded whatever the object's size. If anything fails, the multipart upload
+ * is aborted (no partial protected object) and the intake object stays where it was, so a retry
+ * of the event starts over.
+ */
+import { pipeline } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { Codec } from './codec';
+import { EnvelopeError, ErrorCode, errorName } from './errors';
+import { logger, logOutcome } from './log';
+import { isNoSuchKey } from './object-errors';
+import { BucketLayout, objectContext, protectedKeyForIntake } from './object-location';
+import { choosePartSize, uploadMultipart } from './object-multipart';
+
+export interface IntakeDeps {
+  readonly s3: S3Client;
+  readonly crypto: Codec;
+  readonly layout: BucketLayout;
+  /** Parts uploaded at the same time. @default 2 */
+  readonly concurrency?: number;
+}
+
+export interface IntakeResult {
+  readonly intakeKey: string;
+  readonly protectedKey: string;
+  /** 'encrypted', or 'gone' when the intake object no longer exists (an event delivered twice). */
+  readonly outcome: 'encrypted' | 'gone';
+  readonly ciphertextBytes?: number;
+}
+
+/** Metadata key (x-amz-meta-*) that carries the plaintext's content type. */
+export const CONTENT_TYPE_METADATA = 'plaintext-content-type';
+
+export async function encryptIntakeObject(deps: IntakeDeps, intakeKey: string, versionId?: string): Promise<IntakeResult> {
+  const { s3, layout } = deps;
+  const protectedKey = protectedKeyForIntake(layout, intakeKey);
+
+  let source;
+  try {
+    source = await s3.send(new GetObjectCommand({ Bucket: layout.bucket, Key: intakeKey, VersionId: versionId }));
+  } catch (err) {
+    if (isNoSuchKey(err)) return { intakeKey, protectedKey, outcome: 'gone' };
+    throw err;
+  }
+
+  const encrypted = deps.crypto.encryptStream(objectContext(layout.bucket, protectedKey));
+  // A source or codec error destroys `encrypted`, which fails the upload below and aborts it.
+  pipeline(source.Body as NodeJS.ReadableStream, encrypted, () => undefined);
+
+  const uploaded = await uploadMultipart(encrypted, {
+    s3,
+    bucket: layout.bucket,
+    key: protectedKey,
+    partSize: choosePartSize(source.ContentLength ?? 0),
+    concurrency: deps.concurrency,
+    contentType: 'application/octet-stream',
+    metadata: source.ContentType ? { [CONTENT_TYPE_METADATA]: source.ContentType } : undefined,
+    onAbortFailure: (err) => logger.error('aborting the multipart upload failed', { errorClass: errorName(err) }),
+  });
+
+  // Deleting the exact version read removes the plaintext for good (a plain delete of a
+  // versioned object would only add a delete marker and keep the plaintext as a noncurrent version).
+  await s3.send(new DeleteObjectCommand({ Bucket: layout.bucket, Key: intakeKey, VersionId: source.VersionId }));
+  return { intakeKey, protectedKey, outcome: 'encrypted', ciphertextBytes: uploaded.bytes };
+}
+
+/**
+ * Handles an S3 event notification: encrypts each created intake object in turn. Throws when any
+ * record failed (after trying all of them) so Lambda retries the event; records already done are
+ * then reported as 'gone'.
+ */
+export async function handleIntakeEvent(deps: IntakeDeps, event: S3Event): Promise<IntakeResult[]> {
+  const results: IntakeResult[] = [];
+  let failures = 0;
+  for (const record of event.Records ?? []) {
+    const startedAt = performance.now();
+    try {
+      if (record.s3.bucket.name !== deps.layout.bucket) {
+        throw new EnvelopeError(ErrorCode.MISCONFIGURED, 'event is for another bucket');
+      }
+      // Keys in S3 events are URL-encoded, with '+' for spaces.
+      const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+      results.push(await encryptIntakeObject(deps, key, record.s3.object.versionId));
+      logOutcome('intake', startedAt);
+    } catch (err) {
+      failures++;
+      logOutcome('intake', startedAt, err);
+    }
+  }
+  if (failures > 0) {
+    throw new EnvelopeError(ErrorCode.INTERNAL, `${failures} of ${event.Records.length} intake objects failed; they stay in the intake prefix`);
+  }
+  return results;
+}

@@ -1,0 +1,170 @@
+/**
+ * Streaming reads through a Lambda function URL (IAM auth, response streaming): `GET /<name>`
+ * decrypts `<protected prefix><name>` frame by frame into the response, so memory stays bounded.
+ *
+ * The status line is only sent once the message header checked out and the first frame was
+ * authenticated, so a wrong context, unknown key or tampered header gets a clean error response.
+ * A failure after that (a tampered or truncated later frame) cuts the response: the client sees a
+ * broken transfer, never a clean end, and never an unauthenticated byte.
+ */
+import { pipeline, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { Codec } from './codec';
+import { EnvelopeError, ErrorCode } from './errors';
+import { logOutcome } from './log';
+import { httpStatusFor, isNoSuchKey, objectErrorResponse, ObjectNotFoundError } from './object-errors';
+import { CONTENT_TYPE_METADATA } from './object-intake';
+import { BucketLayout, objectContext, protectedKey } from './object-location';
+
+export interface ReadDeps {
+  readonly s3: S3Client;
+  readonly crypto: Codec;
+  readonly layout: BucketLayout;
+}
+
+export interface ResponseHead {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+}
+
+/** Opens the response with its status and headers and returns the body stream. */
+export type OpenResponse = (head: ResponseHead) => Writable;
+
+/** Wraps a raw response stream with a status and headers (awslambda.HttpResponseStream.from). */
+export type ToHttpStream = (stream: Writable, head: ResponseHead) => Writable;
+
+/** Thrown when a read fails after the response was opened (the body stream was destroyed). */
+export class ResponseCutError extends Error {
+  constructor(public readonly cause: unknown) {
+    super('the object failed to decrypt after the response started; the response was cut');
+    this.name = 'ResponseCutError';
+  }
+}
+
+/**
+ * Decrypts the protected object `name` into the stream `open` returns. Errors before the response
+ * is opened are thrown as they are (the caller answers with an error response); errors after it
+ * destroy the body stream and throw a ResponseCutError.
+ */
+export async function streamProtectedObject(deps: ReadDeps, name: string, open: OpenResponse): Promise<void> {
+  const key = protectedKey(deps.layout, name);
+  let source;
+  try {
+    source = await deps.s3.send(new GetObjectCommand({ Bucket: deps.layout.bucket, Key: key }));
+  } catch (err) {
+    throw isNoSuchKey(err) ? new ObjectNotFoundError(name) : err;
+  }
+  const plaintext = deps.crypto.decryptStream(objectContext(deps.layout.bucket, key));
+  pipeline(source.Body as NodeJS.ReadableStream, plaintext, () => undefined);
+
+  const head: ResponseHead = {
+    statusCode: 200,
+    headers: {
+      'content-type': source.Metadata?.[CONTENT_TYPE_METADATA] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    },
+  };
+  let body: Writable | undefined;
+  try {
+    for await (const chunk of plaintext) {
+      body ??= open(head);
+      if (!body.write(chunk)) await drained(body);
+    }
+    body ??= open(head);
+    body.end();
+    await finished(body);
+  } catch (err) {
+    if (!body) throw err;
+    body.destroy(err as Error);
+    throw new ResponseCutError(err);
+  }
+}
+
+/** Resolves on 'drain'; rejects if the stream closes first (the client went away). */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      stream.off('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      stream.off('drain', onDrain);
+      reject(new Error('the response stream closed'));
+    };
+    stream.once('drain', onDrain);
+    stream.once('close', onClose);
+  });
+}
+
+/** The object name of a function URL request: the URL path without its leading slash. */
+export function objectNameOf(event: LambdaFunctionURLEvent): string {
+  const method = event.requestContext?.http?.method;
+  if (method !== 'GET') throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'only GET is supported');
+  const path = event.rawPath ?? '/';
+  try {
+    return decodeURIComponent(path.replace(/^\//, ''));
+  } catch {
+    throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'the path is not valid URL encoding');
+  }
+}
+
+/**
+ * The function URL handler over a response stream. `getDeps` is called inside the error handling,
+ * so a misconfigured function answers with a clean error response.
+ */
+export async function handleReadRequest(
+  getDeps: () => ReadDeps,
+  event: LambdaFunctionURLEvent,
+  responseStream: Writable,
+  toHttpStream: ToHttpStream,
+): Promise<void> {
+  const startedAt = performance.now();
+  try {
+    await streamProtectedObject(getDeps(), objectNameOf(event), (head) => toHttpStream(responseStream, head));
+    logOutcome('read', startedAt);
+  } catch (err) {
+    logOutcome('read', startedAt, err instanceof ResponseCutError ? err.cause : err);
+    if (err instanceof ResponseCutError) return;
+    const response = objectErrorResponse(err);
+    const body = toHttpStream(responseStream, {
+      statusCode: httpStatusFor(response),
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    });
+    body.end(JSON.stringify(response));
+    await finished(body);
+  }
+}
+
+/** A buffered function URL response, for runtimes without response streaming (local tools). */
+export interface BufferedResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly isBase64Encoded: true;
+}
+
+/**
+ * Runs handleReadRequest into memory. Only for local invocation: Lambda uses response streaming.
+ * A response cut mid-way becomes a 502 error, never a partial body.
+ */
+export async function bufferedReadRequest(getDeps: () => ReadDeps, event: LambdaFunctionURLEvent): Promise<BufferedResponse> {
+  const chunks: Buffer[] = [];
+  let head: ResponseHead = { statusCode: 500, headers: {} };
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await handleReadRequest(getDeps, event, sink, (stream, responseHead) => {
+    head = responseHead;
+    return stream;
+  });
+  if (sink.destroyed && !sink.writableFinished) {
+    const response = objectErrorResponse(new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, 'the object failed to decrypt'));
+    return { statusCode: 502, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(response)).toString('base64'), isBase64Encoded: true };
+  }
+  return { ...head, body: Buffer.concat(chunks).toString('base64'), isBase64Encoded: true };
+}

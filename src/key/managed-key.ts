@@ -408,7 +408,8 @@ export class ManagedKey extends Resource implements kms.IKey {
       const managers = new Set([...this.administrators, ...(this.policyManager ? [this.policyManager] : [])].map(identity));
       const both = [...this.users.map((u) => u.principal), ...this.grantees].filter((p) => managers.has(identity(p)));
       if (both.length > 0) {
-        problems.push(`${[...new Set(both.map(identity))].join(', ')} is both administrator and user of the key: ` +
+        const names = [...new Set(both.map((p) => (Construct.isConstruct(p) ? p.node.path : identity(p))))];
+        problems.push(`${names.join(', ')} is both administrator and user of the key: ` +
           'use separate principals (separation of duties), or set allowAdministratorAsUser: true');
       }
     }

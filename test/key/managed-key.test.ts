@@ -191,7 +191,11 @@ describe('users by capability', () => {
     [KeyCapability.GENERATE_MAC, { keySpec: kms.KeySpec.HMAC_256 }, KeyActions.GENERATE_MAC],
     [KeyCapability.VERIFY_MAC, { keySpec: kms.KeySpec.HMAC_512 }, KeyActions.VERIFY_MAC],
     [KeyCapability.GENERATE_VERIFY_MAC, { keySpec: kms.KeySpec.HMAC_384 }, [...KeyActions.GENERATE_MAC, ...KeyActions.VERIFY_MAC]],
-    [KeyCapability.DERIVE_SHARED_SECRET, { keySpec: kms.KeySpec.ECC_NIST_P384, keyUsage: kms.KeyUsage.KEY_AGREEMENT }, KeyActions.DERIVE_SHARED_SECRET],
+    [
+      KeyCapability.DERIVE_SHARED_SECRET,
+      { keySpec: kms.KeySpec.ECC_NIST_P384, keyUsage: kms.KeyUsage.KEY_AGREEMENT },
+      KeyActions.DERIVE_SHARED_SECRET,
+    ],
   ])('%s on %o gets exactly its catalogue actions', (capability, props, expected) => {
     const f = fixture();
     newKey(f, { ...props, users: [KeyUser.of(f.appRole, capability)] });

@@ -1,0 +1,293 @@
+/**
+ * Envelope codec: the only module that talks to the AWS Encryption SDK (ESDK). Every ciphertext is
+ * a standard ESDK message (any ESDK implementation or the ESDK CLI can decrypt it with the key).
+ *
+ * API (shared by the table and bucket handlers):
+ *
+ *   const codec = createCodec({ keyArn, kms: new KMSClient(...) });          // or codecFromEnv()
+ *   const ct = await codec.encrypt(plaintext, context);                      // Buffer (ESDK message)
+ *   const pt = await codec.decrypt(ct, expectedContext);                     // Buffer; EnvelopeError on failure
+ *   pipeline(source, codec.encryptStream(context, { plaintextLength }), sink)
+ *   pipeline(source, codec.decryptStream(expectedContext), sink)              // errors are EnvelopeErrors
+ *
+ * `context` is the ESDK encryption context: it is sent to KMS (the key policy pins its keys), stored
+ * in the message header and authenticated. `decrypt` requires the header's context to equal
+ * `expectedContext` exactly, so a message made for another place fails with CONTEXT_MISMATCH.
+ * Because the data-key cache is keyed by the context, keep the context stable across many messages
+ * (e.g. table or bucket name) for cache hits; per-message context values cost one KMS call each.
+ *
+ * Streaming decryption releases each frame only after its authentication tag is checked, but a
+ * stream fails at the first bad frame after earlier frames were released: consumers that must never
+ * expose partial plaintext (S3 writes) write to a temporary place and commit only on success.
+ *
+ * Defaults (each overridable through CodecOptions, see config.ts for the environment variables):
+ * - suite ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY: key-committing, no ECDSA signature (the
+ *   signing suite costs milliseconds per message and cannot stream-decrypt without buffering).
+ *   Trade-off: any holder of the data key could forge a message; only the crypto role holds it.
+ * - a data-key cache (caching materials manager): 5 min max age, 4096 messages and 1 GiB per data
+ *   key, 100 entries. Trade-off: fewer KMS calls (and costs, and throttling) against a wider blast
+ *   radius per data key and a revocation delay of up to the max age.
+ * - frame length 1 MiB: large frames amortise the per-frame cipher setup (fast large objects)
+ *   while bounding streaming memory to a few MiB.
+ */
+import { Duplex } from 'node:stream';
+import {
+  AlgorithmSuiteIdentifier,
+  AwsKmsMrkAwareSymmetricKeyringNode,
+  buildClient,
+  CommitmentPolicy,
+  getLocalCryptographicMaterialsCache,
+  MessageHeader,
+  NodeAlgorithmSuite,
+  NodeCachingMaterialsManager,
+} from '@aws-crypto/client-node';
+import {
+  DecryptCommand,
+  DecryptCommandInput,
+  EncryptCommand,
+  EncryptCommandInput,
+  GenerateDataKeyCommand,
+  GenerateDataKeyCommandInput,
+  KMSClient,
+} from '@aws-sdk/client-kms';
+import { EnvelopeError, ErrorCode, fromKmsError } from './errors';
+
+/** String-to-string encryption context (ESDK and KMS). */
+export type EncryptionContext = Readonly<Record<string, string>>;
+
+/** Bounds of the data-key cache. */
+export interface CacheBounds {
+  /** Seconds a data key stays usable. */
+  readonly maxAgeSeconds: number;
+  /** Messages encrypted under one data key. */
+  readonly maxMessages: number;
+  /** Plaintext bytes encrypted under one data key. */
+  readonly maxBytes: number;
+  /** Data keys held (encrypt and decrypt entries together). */
+  readonly capacity: number;
+}
+
+export const DEFAULT_CACHE: CacheBounds = {
+  maxAgeSeconds: 300,
+  maxMessages: 4096,
+  maxBytes: 1024 * 1024 * 1024,
+  capacity: 100,
+};
+
+export const DEFAULT_SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+export const DEFAULT_FRAME_LENGTH = 1024 * 1024;
+
+export interface CodecOptions {
+  /** ARN of the KMS key (a multi-Region key ARN decrypts messages made by its replicas too). */
+  readonly keyArn: string;
+  /** The KMS client (region, endpoint, retries). */
+  readonly kms: KMSClient;
+  /** Algorithm suite for new messages. @default DEFAULT_SUITE */
+  readonly suiteId?: AlgorithmSuiteIdentifier;
+  /** Frame length of new messages, in bytes. @default DEFAULT_FRAME_LENGTH */
+  readonly frameLength?: number;
+  /** Data-key cache bounds; `false` calls KMS for every message. @default DEFAULT_CACHE */
+  readonly cache?: CacheBounds | false;
+}
+
+export interface EncryptStreamOptions {
+  /** The plaintext size if known: required for the cache to be used (the cache counts bytes). */
+  readonly plaintextLength?: number;
+}
+
+export interface Codec {
+  encrypt(plaintext: Uint8Array, context: EncryptionContext): Promise<Buffer>;
+  decrypt(ciphertext: Uint8Array, expectedContext: EncryptionContext): Promise<Buffer>;
+  encryptStream(context: EncryptionContext, options?: EncryptStreamOptions): Duplex;
+  decryptStream(expectedContext: EncryptionContext): Duplex;
+}
+
+/** Collects the KMS failure of one operation, so it can be reported with its own code. */
+interface KmsFailure {
+  error?: EnvelopeError;
+}
+
+/** The ESDK-compatible KMS interface over the modular SDK v3 client (smaller bundle than `KMS`). */
+function esdkKms(kms: KMSClient, failure: KmsFailure) {
+  const call = async <T>(operation: string, send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (err) {
+      failure.error = fromKmsError(operation, err);
+      throw failure.error;
+    }
+  };
+  return {
+    generateDataKey: (input: GenerateDataKeyCommandInput) =>
+      call('GenerateDataKey', () => kms.send(new GenerateDataKeyCommand(input))),
+    encrypt: (input: EncryptCommandInput) => call('Encrypt', () => kms.send(new EncryptCommand(input))),
+    decrypt: (input: DecryptCommandInput) => call('Decrypt', () => kms.send(new DecryptCommand(input))),
+  };
+}
+
+/** Header context keys the ESDK itself may add (signing suites). */
+const ESDK_RESERVED_PREFIX = 'aws-crypto-';
+
+export function createCodec(options: CodecOptions): Codec {
+  const { keyArn, kms } = options;
+  const suiteId = options.suiteId ?? DEFAULT_SUITE;
+  const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
+  const bounds = options.cache === undefined ? DEFAULT_CACHE : options.cache;
+  const client = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const cache = bounds ? getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>(bounds.capacity) : undefined;
+  // One partition for all managers of this codec: they share the cache entries.
+  const partition = `envelope:${keyArn}`;
+
+  // A fresh keyring per operation (cheap) lets each operation see its own KMS failure.
+  function materials(failure: KmsFailure) {
+    const keyring = new AwsKmsMrkAwareSymmetricKeyringNode({ keyId: keyArn, client: esdkKms(kms, failure) });
+    if (!bounds || !cache) return keyring;
+    return new NodeCachingMaterialsManager({
+      cache,
+      partition,
+      backingMaterials: keyring,
+      maxAge: bounds.maxAgeSeconds * 1000,
+      maxMessagesEncrypted: bounds.maxMessages,
+      maxBytesEncrypted: bounds.maxBytes,
+    });
+  }
+
+  return {
+    async encrypt(plaintext, context) {
+      checkContext(context);
+      const failure: KmsFailure = {};
+      try {
+        const { result } = await client.encrypt(materials(failure), plaintext, { suiteId, frameLength, encryptionContext: { ...context } });
+        return result;
+      } catch (err) {
+        throw failure.error ?? new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err });
+      }
+    },
+
+    async decrypt(ciphertext, expectedContext) {
+      const failure: KmsFailure = {};
+      let output;
+      try {
+        output = await client.decrypt(materials(failure), ciphertext);
+      } catch (err) {
+        throw failure.error ?? decryptError(err);
+      }
+      try {
+        verifyContext(output.messageHeader, expectedContext);
+      } catch (err) {
+        output.plaintext.fill(0);
+        throw err;
+      }
+      return output.plaintext;
+    },
+
+    encryptStream(context, streamOptions = {}) {
+      checkContext(context);
+      const failure: KmsFailure = {};
+      const inner = client.encryptStream(materials(failure), {
+        suiteId,
+        frameLength,
+        encryptionContext: { ...context },
+        plaintextLength: streamOptions.plaintextLength,
+      });
+      return new TypedStream(inner, (err) => failure.error ?? new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err }));
+    },
+
+    decryptStream(expectedContext) {
+      const failure: KmsFailure = {};
+      // Unsigned messages only: each frame is authenticated before it is released.
+      const inner = client.decryptUnsignedMessageStream(materials(failure));
+      const typed = new TypedStream(inner, (err) => failure.error ?? decryptError(err), true);
+      inner.once('MessageHeader', (header: MessageHeader) => {
+        try {
+          verifyContext(header, expectedContext);
+          typed.release();
+        } catch (err) {
+          typed.destroy(err as Error);
+        }
+      });
+      return typed;
+    },
+  };
+}
+
+/** Rejects contexts that would collide with ESDK-reserved keys or are empty. */
+function checkContext(context: EncryptionContext): void {
+  const keys = Object.keys(context);
+  if (keys.length === 0) throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'An encryption context is required');
+  for (const key of keys) {
+    if (key.startsWith(ESDK_RESERVED_PREFIX)) {
+      throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `Encryption context key ${key} is reserved by the ESDK`);
+    }
+  }
+}
+
+/** The message header must carry exactly the expected context (ESDK-reserved keys aside). */
+export function verifyContext(header: MessageHeader, expected: EncryptionContext): void {
+  const actual = header.encryptionContext;
+  const actualKeys = Object.keys(actual).filter((k) => !k.startsWith(ESDK_RESERVED_PREFIX));
+  const expectedKeys = Object.keys(expected);
+  const same =
+    actualKeys.length === expectedKeys.length &&
+    expectedKeys.every((k) => Object.prototype.hasOwnProperty.call(actual, k) && actual[k] === expected[k]);
+  if (!same) {
+    throw new EnvelopeError(ErrorCode.CONTEXT_MISMATCH, 'The ciphertext was encrypted for another place (encryption context mismatch)');
+  }
+}
+
+/** Classifies an ESDK decryption failure that is not a KMS failure. */
+function decryptError(err: unknown): EnvelopeError {
+  if (err instanceof EnvelopeError) return err;
+  const message = err instanceof Error ? err.message : '';
+  if (message.startsWith('Unable to decrypt data key')) {
+    return new EnvelopeError(ErrorCode.CONTEXT_MISMATCH, 'The ciphertext was not encrypted under this key', { cause: err });
+  }
+  return new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, 'The ciphertext is corrupt, truncated or not an ESDK message', { cause: err });
+}
+
+/**
+ * Wraps an ESDK stream: its errors surface as EnvelopeErrors, and (when `held`) no output passes
+ * until `release()` is called, i.e. until the message header has been verified.
+ */
+class TypedStream extends Duplex {
+  private held: boolean;
+
+  constructor(
+    private readonly inner: Duplex,
+    private readonly classify: (err: unknown) => EnvelopeError,
+    held = false,
+  ) {
+    super();
+    this.held = held;
+    inner.on('data', (chunk: Buffer) => {
+      if (this.held) {
+        this.destroy(new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, 'Output before the message header was verified'));
+      } else if (!this.push(chunk)) {
+        inner.pause();
+      }
+    });
+    inner.on('end', () => this.push(null));
+    inner.on('error', (err) => this.destroy(classify(err)));
+  }
+
+  release(): void {
+    this.held = false;
+  }
+
+  _write(chunk: Buffer, encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.inner.write(chunk, encoding, (err) => done(err ? this.classify(err) : null));
+  }
+
+  _final(done: (err?: Error | null) => void): void {
+    this.inner.end((err?: Error | null) => done(err ? this.classify(err) : null));
+  }
+
+  _read(): void {
+    this.inner.resume();
+  }
+
+  _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.inner.destroy();
+    done(err);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Prints what the policy model says about every ManagedKey of an app: aliases, rotation, and a
+ * table of principals and what each may do.
+ */
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct, IConstruct } from 'constructs';
+import { ManagedKey } from '../src';
+import { CAPABILITIES } from '../src/lint/explain/capabilities';
+
+/** Who a principal is, in words a reviewer recognises. */
+function principalLabel(principal: iam.IPrincipal, stack: Stack): string {
+  if (principal instanceof iam.AccountRootPrincipal) return 'account root (delegates to IAM)';
+  if (principal instanceof iam.AnyPrincipal) return 'anyone';
+  if (Construct.isConstruct(principal)) return principal.node.path;
+  const json = stack.resolve(principal.policyFragment.principalJson);
+  const text = [json.AWS, json.Service].flat().filter((v) => v !== undefined).map(readable).join(', ');
+  return text.includes('cfn-exec-role') ? 'CloudFormation execution role' : text;
+}
+
+/** A resolved CloudFormation value as text, with `${Ref}` placeholders for intrinsics. */
+function readable(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value?.Ref) return `\${${value.Ref}}`;
+  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(readable).join(value['Fn::Join'][0]);
+  if (value?.['Fn::Sub']) return String(value['Fn::Sub']);
+  if (value?.['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
+  return JSON.stringify(value);
+}
+
+function conditionKeys(statement: iam.PolicyStatement): string[] {
+  return Object.values(statement.conditions as Record<string, Record<string, unknown>>).flatMap((keys) => Object.keys(keys));
+}
+
+/**
+ * One row per principal: capability label -> cell text. A principal may do what any of its
+ * statements allows; a cell without conditions wins over conditional ones.
+ */
+function accessRows(key: ManagedKey): Map<string, Map<string, string>> {
+  const stack = Stack.of(key);
+  const symmetric = key.keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
+  const rows = new Map<string, Map<string, string>>();
+  for (const statement of key.policyStatements()) {
+    if (statement.effect !== iam.Effect.ALLOW) continue;
+    const granted = (action: string) => statement.actions.includes(action) || statement.actions.includes('kms:*');
+    const conditions = conditionKeys(statement);
+    for (const principal of statement.principals) {
+      const row = rows.get(principalLabel(principal, stack)) ?? new Map<string, string>();
+      for (const capability of CAPABILITIES) {
+        if (capability.usages && !capability.usages.includes(key.keyUsage)) continue;
+        if (!capability.actions(symmetric).some(granted)) continue;
+        const cell = conditions.length > 0 ? `if ${conditions.join(' & ')}` : 'yes';
+        const before = row.get(capability.label);
+        row.set(capability.label, before === undefined ? cell : before === 'yes' || cell === 'yes' ? 'yes' : `${before} or ${cell.slice(3)}`);
+      }
+      rows.set(principalLabel(principal, stack), row);
+    }
+  }
+  return rows;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** The summary of every ManagedKey under `scope`, as text. */
+export function summarizeKeys(scope: IConstruct): string {
+  const keys = scope.node.findAll().filter((c): c is ManagedKey => c instanceof ManagedKey);
+  return keys.map((key) => {
+    const rows = accessRows(key);
+    const columns = CAPABILITIES.map((c) => c.label).filter((label) => [...rows.values()].some((row) => row.has(label)));
+    const rotation = key.rotationEnabled ? `every ${key.rotationPeriodDays} days` : 'off (this key spec cannot rotate)';
+    return [
+      `## ${key.node.path}`,
+      `aliases: ${key.aliases.join(', ') || '(none)'}   spec: ${key.keySpec}/${key.keyUsage}   posture: ${key.posture}` +
+        `   rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`,
+      '',
+      table(['principal', ...columns], [...rows].map(([principal, row]) => [principal, ...columns.map((c) => row.get(c) ?? '')])),
+      '',
+    ].join('\n');
+  }).join('\n');
+}

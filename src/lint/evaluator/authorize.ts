@@ -20,7 +20,7 @@ export interface Authorization {
  * KMS authorization over statements that apply (conditions already evaluated): an explicit deny in
  * the key policy or the caller's IAM policies wins; otherwise the key policy must allow the caller
  * itself, or allow its account root (then IAM policies must allow too); a caller from another
- * account always needs both. Service principals have no IAM policies.
+ * account always needs both. Service principals have no IAM policies; an account root user needs none.
  */
 export function authorize(
   key: readonly ApplicableStatement[],
@@ -33,7 +33,8 @@ export function authorize(
   }
   const direct = key.some((s) => s.effect === 'Allow' && s.principal === 'direct');
   const viaAccount = key.some((s) => s.effect === 'Allow' && s.principal === 'account');
-  const iamAllows = !caller.service && identity.some((s) => s.effect === 'Allow');
+  // The account root user holds every IAM permission of its own account.
+  const iamAllows = caller.isRoot || (!caller.service && identity.some((s) => s.effect === 'Allow'));
   const sameAccount = caller.account !== undefined && caller.account === keyAccount;
   if (caller.service || sameAccount) {
     if (direct) return { decision: 'Allow', allowedBy: 'key-policy' };

@@ -1,0 +1,59 @@
+/**
+ * The IAM identity policies of the roles and users in a template: inline `Policies` of
+ * AWS::IAM::Role / User, and AWS::IAM::Policy / ManagedPolicy attached through `Roles` / `Users`
+ * (or a role's `ManagedPolicyArns` that Ref a managed policy of the same template).
+ * AWS managed policies (`arn:aws:iam::aws:policy/...`) are not known here and are not counted.
+ */
+import { PolicyDocument } from '../evaluator';
+import { CfnTemplate, isOpaque, resolveIntrinsics, Resolved, toArray } from '../template';
+import { ResourceNames } from './principals';
+
+/** An IAM role or user of the templates and the policies attached to it. */
+export interface IdentityPrincipal {
+  readonly arn: string;
+  /** Construct path or `<stack>/<logical id>`. */
+  readonly label: string;
+  readonly policies: PolicyDocument[];
+}
+
+const IDENTITY_TYPES = ['AWS::IAM::Role', 'AWS::IAM::User'];
+const POLICY_TYPES = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'];
+
+/** Logical id a `Ref` (or a literal role/user name) points to, among `byName`. */
+function referencedIds(value: Resolved, byName: Map<string, string>): string[] {
+  return toArray(value).flatMap((item) => {
+    if (isOpaque(item) && item.ref && item.ref.attribute === undefined) return [item.ref.logicalId];
+    const id = typeof item === 'string' ? byName.get(item) : undefined;
+    return id ? [id] : [];
+  });
+}
+
+export function identityPrincipals(stackName: string, template: CfnTemplate, names: ResourceNames): IdentityPrincipal[] {
+  const resources = Object.entries(template.Resources ?? {});
+  const resolve = (value: unknown) => names.concretize(resolveIntrinsics(value, template));
+  const policies = new Map<string, PolicyDocument[]>();
+  const byName = new Map<string, string>();
+  for (const [logicalId, resource] of resources) {
+    if (!IDENTITY_TYPES.includes(resource.Type)) continue;
+    const inline = toArray(resource.Properties?.Policies as Resolved).map((p) => resolve((p as { PolicyDocument?: unknown })?.PolicyDocument) as PolicyDocument);
+    policies.set(logicalId, inline);
+    const name = resource.Properties?.RoleName ?? resource.Properties?.UserName;
+    if (typeof name === 'string') byName.set(name, logicalId);
+  }
+  const attach = (targets: string[], document: PolicyDocument) => targets.forEach((id) => policies.get(id)?.push(document));
+  for (const [logicalId, resource] of resources) {
+    if (!POLICY_TYPES.includes(resource.Type)) continue;
+    const document = resolve(resource.Properties?.PolicyDocument) as PolicyDocument;
+    const props = resource.Properties ?? {};
+    attach(referencedIds(resolveIntrinsics(props.Roles, template), byName), document);
+    attach(referencedIds(resolveIntrinsics(props.Users, template), byName), document);
+    for (const [identityId, identity] of resources) {
+      const arns = resolveIntrinsics(identity.Properties?.ManagedPolicyArns, template);
+      if (IDENTITY_TYPES.includes(identity.Type) && referencedIds(arns, new Map()).includes(logicalId)) attach([identityId], document);
+    }
+  }
+  return [...policies.entries()].map(([logicalId, docs]) => {
+    const path = template.Resources?.[logicalId]?.Metadata?.['aws:cdk:path'];
+    return { arn: names.arnOf(logicalId)!, label: typeof path === 'string' ? path : `${stackName}/${logicalId}`, policies: docs };
+  });
+}

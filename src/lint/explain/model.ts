@@ -1,0 +1,161 @@
+/**
+ * The access matrix: for every KMS key in the loaded templates, who (rows) can do what (columns),
+ * computed by our key-policy evaluator over the key policy and the IAM policies of the same templates.
+ */
+import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
+import { KEY_TYPES } from '../rule';
+import { constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../template';
+import { CAPABILITIES } from './capabilities';
+import { analyseCell, Cell } from './cell';
+import { identityPrincipals, IdentityPrincipal } from './identity';
+import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
+
+/** Where a row comes from. */
+export type RowSource =
+  /** Named in the key policy. */
+  | 'key-policy'
+  /** A role or user of the templates whose IAM policies reach the key through the account-root delegation. */
+  | 'iam-policy'
+  /** Stands for every other IAM principal of the account (the reach of the account-root delegation). */
+  | 'account-iam';
+
+export interface MatrixRow {
+  readonly principal: string;
+  readonly source: RowSource;
+  /** One cell per capability id. */
+  readonly cells: Readonly<Record<string, Cell>>;
+}
+
+export interface KeyMatrix {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly constructPath?: string;
+  readonly resourceType: string;
+  readonly keySpec: string;
+  readonly keyUsage: string;
+  readonly rows: readonly MatrixRow[];
+}
+
+export interface AccessReport {
+  readonly capabilities: readonly { readonly id: string; readonly label: string }[];
+  readonly keys: readonly KeyMatrix[];
+}
+
+interface RowCandidate {
+  readonly label: string;
+  readonly caller: CallerIdentity;
+  readonly identityPolicies: readonly PolicyDocument[];
+  readonly source: RowSource;
+}
+
+const ALLOW_ALL: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+/** Builds the access matrix of every key in the templates. */
+export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport {
+  const contexts = inputs.map((input) => {
+    const names = new ResourceNames(input.stackName, input.template);
+    return { input, names, identities: identityPrincipals(input.stackName, input.template, names) };
+  });
+  const allIdentities = contexts.flatMap((c) => c.identities);
+  const keys = contexts.flatMap(({ input, names }) =>
+    Object.entries(input.template.Resources ?? {})
+      .filter(([, resource]) => KEY_TYPES.includes(resource.Type))
+      .map(([logicalId, resource]) => {
+        const props = resource.Properties ?? {};
+        const keyPolicy = principalsResolved(names.concretize(resolveIntrinsics(props.KeyPolicy, input.template)), names);
+        const keyArn = names.arnOf(logicalId)!;
+        const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';
+        const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : resource.Type === 'AWS::KMS::Key' ? 'ENCRYPT_DECRYPT' : 'unknown';
+        const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, allIdentities, names);
+        return { stackName: input.stackName, logicalId, constructPath: constructPath(resource), resourceType: resource.Type, keySpec, keyUsage, rows };
+      }),
+  );
+  return { capabilities: CAPABILITIES.map(({ id, label }) => ({ id, label })), keys };
+}
+
+function rowsOf(
+  keyPolicy: PolicyDocument,
+  keyArn: string,
+  keySpec: string,
+  keyUsage: string,
+  identities: IdentityPrincipal[],
+  names: ResourceNames,
+): MatrixRow[] {
+  const symmetric = keySpec === 'SYMMETRIC_DEFAULT';
+  const rowOf = (candidate: RowCandidate): MatrixRow => {
+    const cells: Record<string, Cell> = {};
+    for (const capability of CAPABILITIES) {
+      const applicable = !capability.usages || keyUsage === 'unknown' || capability.usages.includes(keyUsage);
+      cells[capability.id] = applicable
+        ? analyseCell({ keyPolicy, identityPolicies: candidate.identityPolicies, caller: candidate.caller, keyArn, keyAccount: THIS_ACCOUNT }, capability.actions(symmetric))
+        : { status: 'not-applicable', conditions: [], allowedActions: [] };
+    }
+    return { principal: candidate.label, source: candidate.source, cells };
+  };
+  const named = keyPolicyPrincipals(keyPolicy, identities, names).map(rowOf);
+  const namedArns = new Set(named.map((row) => row.principal));
+  const viaIam = identities
+    .filter((identity) => !namedArns.has(identity.label) && !namedArns.has(identity.arn))
+    .map((identity) => rowOf({ label: identity.label, caller: parseCaller(identity.arn), identityPolicies: identity.policies, source: 'iam-policy' }))
+    .filter(reachesKey);
+  const anyIam = rowOf({
+    label: 'any other IAM principal of this account whose IAM policies allow it',
+    caller: parseCaller(`arn:aws:iam::${THIS_ACCOUNT}:role/any-iam-principal`),
+    identityPolicies: [ALLOW_ALL],
+    source: 'account-iam',
+  });
+  return [...named, ...viaIam, ...(reachesKey(anyIam) ? [anyIam] : [])];
+}
+
+function reachesKey(row: MatrixRow): boolean {
+  return Object.values(row.cells).some((cell) => cell.status !== 'denied' && cell.status !== 'not-applicable');
+}
+
+/** Rows for the principals named by the key policy's Allow statements, in order of first appearance. */
+function keyPolicyPrincipals(keyPolicy: PolicyDocument, identities: IdentityPrincipal[], names: ResourceNames): RowCandidate[] {
+  const candidates = new Map<string, RowCandidate>();
+  const add = (label: string, principal: string, identityPolicies: readonly PolicyDocument[] = []) => {
+    if (!candidates.has(label)) candidates.set(label, { label, caller: parseCaller(principal), identityPolicies, source: 'key-policy' });
+  };
+  for (const statement of statementsOf(keyPolicy)) {
+    if (statement.Effect !== 'Allow') continue;
+    if (statement.Principal === '*') add('anyone (*)', `arn:aws:iam::${THIS_ACCOUNT}:role/anyone`);
+    const element = typeof statement.Principal === 'object' && statement.Principal !== null ? (statement.Principal as Record<string, unknown>) : {};
+    for (const value of toArray(element.AWS as Resolved)) {
+      if (typeof value !== 'string') continue;
+      const account = accountOfRootEntry(value);
+      const identity = identities.find((i) => i.arn === value);
+      if (value === '*') add('anyone (*)', `arn:aws:iam::${THIS_ACCOUNT}:role/anyone`);
+      else if (account === THIS_ACCOUNT) add('this account (root)', `arn:aws:iam::${account}:root`);
+      else if (account) add(`account ${account}`, `arn:aws:iam::${account}:root`, [ALLOW_ALL]);
+      else if (identity) add(identity.label, identity.arn, identity.policies);
+      else add(names.displayName(value), value);
+    }
+    for (const value of toArray(element.Service as Resolved)) {
+      if (typeof value === 'string') add(`service ${value}`, value);
+    }
+  }
+  return [...candidates.values()];
+}
+
+/** Unresolved AWS principals (e.g. `Fn::ImportValue`) become synthetic ARNs of their own. */
+function principalsResolved(policy: Resolved, names: ResourceNames): PolicyDocument {
+  const document = (typeof policy === 'object' && policy !== null && !Array.isArray(policy) && !isOpaque(policy) ? policy : {}) as PolicyDocument;
+  const statements = toArray(document.Statement as Resolved).map((statement) => {
+    if (typeof statement !== 'object' || statement === null || Array.isArray(statement) || isOpaque(statement)) return statement;
+    const copy: Record<string, Resolved> = { ...statement };
+    for (const key of ['Principal', 'NotPrincipal']) {
+      const element = copy[key];
+      if (isOpaque(element)) copy[key] = { AWS: names.opaquePrincipalArn(element) };
+      else if (typeof element === 'object' && element !== null && !Array.isArray(element)) {
+        const aws = (element as Record<string, Resolved>).AWS;
+        if (aws !== undefined) {
+          const resolved = toArray(aws).map((v) => (isOpaque(v) ? names.opaquePrincipalArn(v) : v));
+          copy[key] = { ...(element as Record<string, Resolved>), AWS: resolved };
+        }
+      }
+    }
+    return copy;
+  });
+  return { ...document, Statement: statements };
+}

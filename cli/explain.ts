@@ -3,8 +3,8 @@
  * key, who can do what with it, computed by our key-policy evaluator over the key policy and the
  * IAM policies of the same templates.
  */
-import { EXPLAIN_FORMATS, ExplainFormat, explainTemplates, renderReport } from '../src/lint/explain';
 import { loadInputs, LoadError } from './load';
+import { EXPLAIN_FORMATS, ExplainFormat, explainTemplates, renderReport } from '../src/lint/explain';
 
 /** Where the command writes. */
 export interface ExplainIo {

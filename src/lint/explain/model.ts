@@ -146,8 +146,7 @@ function principalsResolved(policy: Resolved, names: ResourceNames): PolicyDocum
     const copy: Record<string, Resolved> = { ...statement };
     for (const key of ['Principal', 'NotPrincipal']) {
       const element = copy[key];
-      if (isOpaque(element)) copy[key] = { AWS: names.opaquePrincipalArn(element) };
-      else if (typeof element === 'object' && element !== null && !Array.isArray(element)) {
+      if (isOpaque(element)) {copy[key] = { AWS: names.opaquePrincipalArn(element) };} else if (typeof element === 'object' && element !== null && !Array.isArray(element)) {
         const aws = (element as Record<string, Resolved>).AWS;
         if (aws !== undefined) {
           const resolved = toArray(aws).map((v) => (isOpaque(v) ? names.opaquePrincipalArn(v) : v));

@@ -203,7 +203,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv): ProxyConfig {
     reloadIntervalMs: r.integer('reloadIntervalMs', root.reloadIntervalMs, 0, 86_400_000, 30_000),
     keyStores: readKeyStores(r, root.keyStores),
   };
-  if (config.server.port === config.healthCheck.port) {
+  if (config.server.port !== 0 && config.server.port === config.healthCheck.port) {
     r.fail('healthCheck.port', 'must differ from server.port (the health endpoint is plain HTTP)');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -41,8 +41,12 @@ function base64Field(body: RequestBody, name: string, maxBytes: number, required
   return Buffer.from(value, 'base64');
 }
 
-function checkAlgorithm(body: RequestBody): void {
-  if (body.encryptionAlgorithm !== 'AES_GCM') invalid('encryptionAlgorithm must be AES_GCM');
+/** A missing value is invalid input; another algorithm name is one this proxy does not implement. */
+function checkAlgorithm(body: RequestBody, field: string, supported: string, required: boolean): void {
+  const value = body[field];
+  if (value === undefined && !required) return;
+  if (typeof value !== 'string' || value === '') invalid(`${field} is required`);
+  if (value !== supported) throw new XksError('UnsupportedOperationException', `${field} must be ${supported}`);
 }
 
 /** 2-byte big-endian AAD length || AAD || 1-byte metadata length || metadata (spec, Encrypt). */
@@ -63,12 +67,11 @@ export async function getKeyMetadata(hsm: Hsm, keyId: string, disabled: boolean)
 }
 
 export async function encrypt(hsm: Hsm, keyId: string, body: RequestBody): Promise<object> {
-  checkAlgorithm(body);
+  checkAlgorithm(body, 'encryptionAlgorithm', 'AES_GCM', true);
+  checkAlgorithm(body, 'ciphertextDataIntegrityValueAlgorithm', 'SHA_256', false);
   const plaintext = base64Field(body, 'plaintext', MAX_PLAINTEXT_BYTES, true)!;
   if (plaintext.length === 0) invalid('plaintext must not be empty');
   const aad = base64Field(body, 'additionalAuthenticatedData', MAX_AAD_BYTES, false);
-  const cdivAlgorithm = body.ciphertextDataIntegrityValueAlgorithm;
-  if (cdivAlgorithm !== undefined && cdivAlgorithm !== 'SHA_256') invalid('ciphertextDataIntegrityValueAlgorithm must be SHA_256');
 
   const metadata = CIPHERTEXT_METADATA;
   const hsmAad = buildAad(aad, metadata);
@@ -79,7 +82,7 @@ export async function encrypt(hsm: Hsm, keyId: string, body: RequestBody): Promi
     initializationVector: iv.toString('base64'),
     authenticationTag: tag.toString('base64'),
   };
-  if (cdivAlgorithm !== undefined) {
+  if (body.ciphertextDataIntegrityValueAlgorithm !== undefined) {
     // Appendix C: hash first, then prove the output decrypts, so a later corruption cannot hide.
     const parts = [aad, metadata, iv, ciphertext, tag].filter((p): p is Buffer => p !== undefined);
     response.ciphertextDataIntegrityValue = createHash('sha256').update(Buffer.concat(parts)).digest('base64');
@@ -92,7 +95,7 @@ export async function encrypt(hsm: Hsm, keyId: string, body: RequestBody): Promi
 }
 
 export async function decrypt(hsm: Hsm, keyId: string, body: RequestBody): Promise<object> {
-  checkAlgorithm(body);
+  checkAlgorithm(body, 'encryptionAlgorithm', 'AES_GCM', true);
   const ciphertext = base64Field(body, 'ciphertext', MAX_PLAINTEXT_BYTES, true)!;
   if (ciphertext.length === 0) invalid('ciphertext must not be empty');
   const metadata = base64Field(body, 'ciphertextMetadata', MAX_CIPHERTEXT_METADATA_BYTES, false);

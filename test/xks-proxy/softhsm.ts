@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as pkcs11js from 'pkcs11js';
 
 /** The SoftHSM2 PKCS#11 module; override with SOFTHSM2_LIB. */
 export const SOFTHSM_LIBRARY = process.env.SOFTHSM2_LIB ?? '/usr/lib/softhsm/libsofthsm2.so';
@@ -31,7 +30,7 @@ export interface SoftHsmToken {
   cleanup(): void;
 }
 
-/** Creates a token with the given keys; SOFTHSM2_CONF is also set in this process. */
+/** Creates a token with the given keys; processes that use it need `env` (SOFTHSM2_CONF). */
 export function createSoftHsmToken(keys: readonly TestKey[]): SoftHsmToken {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xks-softhsm-'));
   const tokenDir = path.join(dir, 'tokens');
@@ -40,33 +39,9 @@ export function createSoftHsmToken(keys: readonly TestKey[]): SoftHsmToken {
   fs.writeFileSync(conf, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
   const env = { ...process.env, SOFTHSM2_CONF: conf };
   execFileSync('softhsm2-util', ['--init-token', '--free', '--label', TOKEN_LABEL, '--so-pin', SO_PIN, '--pin', USER_PIN], { env, stdio: 'pipe' });
-  process.env.SOFTHSM2_CONF = conf;
-
-  const pkcs11 = new pkcs11js.PKCS11();
-  pkcs11.load(SOFTHSM_LIBRARY);
-  pkcs11.C_Initialize();
-  try {
-    const slot = pkcs11.C_GetSlotList(true).find((s) => pkcs11.C_GetTokenInfo(s).label.trim() === TOKEN_LABEL)!;
-    const session = pkcs11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-    pkcs11.C_Login(session, pkcs11js.CKU_USER, USER_PIN);
-    for (const key of keys) {
-      pkcs11.C_CreateObject(session, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-        { type: pkcs11js.CKA_KEY_TYPE, value: key.keyType === 'GENERIC' ? pkcs11js.CKK_GENERIC_SECRET : pkcs11js.CKK_AES },
-        { type: pkcs11js.CKA_LABEL, value: key.label },
-        { type: pkcs11js.CKA_VALUE, value: key.bytes ?? randomBytes(32) },
-        { type: pkcs11js.CKA_TOKEN, value: true },
-        { type: pkcs11js.CKA_PRIVATE, value: true },
-        { type: pkcs11js.CKA_SENSITIVE, value: true },
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-        { type: pkcs11js.CKA_ENCRYPT, value: key.encrypt ?? true },
-        { type: pkcs11js.CKA_DECRYPT, value: key.decrypt ?? true },
-      ]);
-    }
-    pkcs11.C_Logout(session);
-    pkcs11.C_CloseSession(session);
-  } finally {
-    pkcs11.C_Finalize();
-  }
+  // Jest gives tests a copy of process.env that native code never sees, so the keys are imported
+  // by a child process that has SOFTHSM2_CONF in its real environment.
+  const spec = keys.map((key) => ({ ...key, bytes: (key.bytes ?? randomBytes(32)).toString('hex') }));
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'softhsm-import.ts')], { env, input: JSON.stringify(spec), stdio: ['pipe', 'pipe', 'pipe'] });
   return { dir, env, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,3 +1,4 @@
 // Public API of cdk-kms-patterns.
 export * from './key';
 export * from './xks';
+export * from './lint';

@@ -1,0 +1,60 @@
+/**
+ * The `cdk-kms-patterns` command: `lint` and `explain`. Bundled into assets/cli/index.js (the
+ * package's bin); `main(argv, io)` is also callable as a function (the demo does).
+ */
+import { runExplain } from './explain';
+import { CliIo, EXIT_OK, EXIT_UNUSABLE_INPUT, PROCESS_IO, UsageError } from './io';
+import { LINT_USAGE, runLint } from './lint';
+import { LoadError } from './load';
+
+export const USAGE = `Usage: cdk-kms-patterns <command> [options]
+
+Commands:
+  lint      lint key policies, keys and trails (text, json or sarif output)
+  explain   show who can do what with each key (markdown, html or json)
+
+Run 'cdk-kms-patterns <command> --help' for a command's options.
+`;
+
+const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage?: string }> = {
+  lint: { run: runLint, usage: LINT_USAGE },
+  explain: { run: runExplain },
+};
+
+/** Runs the CLI; resolves to the exit code. Never calls process.exit. */
+export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined) {
+    io.stderr(USAGE);
+    return EXIT_UNUSABLE_INPUT;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    io.stderr(`cdk-kms-patterns: unknown command '${command}'\n\n${USAGE}`);
+    return EXIT_UNUSABLE_INPUT;
+  }
+  try {
+    return await entry.run(args, io);
+  } catch (error) {
+    if (error instanceof LoadError) {
+      io.stderr(`cdk-kms-patterns ${command}: ${error.message}\n`);
+      return EXIT_UNUSABLE_INPUT;
+    }
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`cdk-kms-patterns ${command}: ${(error as Error).message}\n${entry.usage ? '\n' + entry.usage : ''}`);
+      return EXIT_UNUSABLE_INPUT;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error) => { process.stderr.write(`cdk-kms-patterns: ${(error as Error).stack ?? String(error)}\n`); process.exitCode = 3; },
+  );
+}

@@ -1,0 +1,4 @@
+export * from './finding';
+export * from './linter';
+export * from './nag-pack';
+export * from './validator';

@@ -1,4 +1,4 @@
-import { DefaultStackSynthesizer, Duration, Fn, Lazy, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Fn, Lazy, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
@@ -278,10 +278,17 @@ export class ManagedKey extends Resource implements kms.IKey {
       : []);
     this.grantees.push(grantee.grantPrincipal);
     const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
-    if (this.posture === KeyPolicyPosture.STRICT) {
+    if (this.posture === KeyPolicyPosture.IAM_DELEGATED) {
+      return iam.Grant.addToPrincipalOrResource(options);
+    }
+    if (this.isOtherAccount(grantee.grantPrincipal)) {
+      // The other account's IAM must allow it too.
       return iam.Grant.addToPrincipalAndResource(options);
     }
-    return iam.Grant.addToPrincipalOrResource(options);
+    // In the key's own account the key policy alone grants access; leaving the principal's IAM
+    // policy alone also avoids a dependency cycle when the principal lives in another stack.
+    const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal] });
+    return iam.Grant.addStatementToResourcePolicy({ ...options, statement });
   }
 
   /** Grants decryption. */
@@ -339,6 +346,11 @@ export class ManagedKey extends Resource implements kms.IKey {
     // The guard stays last, after any statement added through addToResourcePolicy.
     const guard = statements.length > 0 && statements[statements.length - 1].effect === iam.Effect.DENY ? [statements.pop()!] : [];
     return [...statements, ...this.extraStatements, ...guard];
+  }
+
+  private isOtherAccount(principal: iam.IPrincipal): boolean {
+    const account = principal.principalAccount;
+    return account !== undefined && !Token.isUnresolved(account) && !Token.isUnresolved(this.stack.account) && account !== this.stack.account;
   }
 
   private grantCapability(grantee: iam.IGrantable, capability: KeyCapability): iam.Grant {

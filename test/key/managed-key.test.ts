@@ -461,3 +461,27 @@ test('snapshot of a realistic key', () => {
   });
   expect(stableTemplateJson(synthTemplate(f.stack))).toMatchSnapshot();
 });
+
+describe('STRICT grants across stacks and accounts', () => {
+  test('a grantee in another stack of the account gets a key-policy statement and no cycle', () => {
+    const app = new App();
+    const keyStack = new Stack(app, 'Keys', { env: ENV });
+    const appStack = new Stack(app, 'Apps', { env: ENV });
+    const key = new ManagedKey(keyStack, 'Key', { posture: KeyPolicyPosture.STRICT });
+    const role = new iam.Role(appStack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    key.grantDecrypt(role);
+    const keys = synthTemplate(keyStack);
+    const granted = keyPolicy(keys).Statement.find((s: any) => !s.Sid);
+    expect(asList(granted.Action)).toContain('kms:Decrypt');
+    expect(synthTemplate(appStack).findResources('AWS::IAM::Policy')).toEqual({});
+  });
+
+  test('a grantee of another account is named in the key policy and its IAM policy', () => {
+    const f = fixture();
+    const key = newKey(f, { posture: KeyPolicyPosture.STRICT });
+    const foreign = iam.Role.fromRoleArn(f.stack, 'Foreign', 'arn:aws:iam::333333333333:role/reader', { mutable: false });
+    key.grantDecrypt(foreign);
+    const granted = keyPolicy(synthTemplate(f.stack)).Statement.find((s: any) => !s.Sid);
+    expect(granted.Principal).toEqual({ AWS: 'arn:aws:iam::333333333333:role/reader' });
+  });
+});

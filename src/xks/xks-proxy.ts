@@ -1,8 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AMAZON_TRUST_SERVICES_ROOT_CAS } from './amazon-trust-services';
 import { ACCESS_KEY_ID_FIELD, createCredentialSecret, SECRET_ACCESS_KEY_FIELD } from './credentials';
+import { bundledProxyImage } from './image';
 import { EndpointServicePrivateDns } from './private-dns';
 import { acceptCustomResourceProviderFindings, acceptFinding } from './suppressions';
 import {
@@ -24,8 +22,6 @@ const XKS_API_PORT = 8443;
 const XKS_HEALTH_PORT = 8080;
 const XKS_HEALTH_PATH = '/healthz';
 
-/** Where `npx projen bundle` puts the proxy and its Dockerfile (same depth from src/xks and lib/xks). */
-const BUNDLED_PROXY_DIR = path.join(__dirname, '..', '..', 'assets', 'xks-proxy', 'server');
 const CONTAINER_NAME = 'xks-proxy';
 
 /** Environment variables through which the container receives its configuration and secrets. */
@@ -432,13 +428,4 @@ function proxyConfig(props: XksProxyProps, uriPathPrefix: string, region: string
       keys: props.externalKeyIds,
     }],
   };
-}
-
-/** The bundled proxy image; Docker builds it at deploy (publish) time, never at synth. */
-function bundledProxyImage(scope: Construct): ecs.ContainerImage {
-  if (!fs.existsSync(path.join(BUNDLED_PROXY_DIR, 'Dockerfile'))) {
-    fail(scope, `the bundled XKS proxy image is missing (${BUNDLED_PROXY_DIR}/Dockerfile)`,
-      'Run `npx projen bundle`, or pass `image` with a prebuilt proxy image.');
-  }
-  return ecs.ContainerImage.fromAsset(BUNDLED_PROXY_DIR, { platform: Platform.LINUX_AMD64 });
 }

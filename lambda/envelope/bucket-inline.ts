@@ -13,10 +13,8 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Codec } from './codec';
 import { EnvelopeError, ErrorCode } from './errors';
-import { logOutcome } from './log';
-import { isNoSuchKey, objectErrorResponse, ObjectErrorResponse, ObjectNotFoundError } from './object-errors';
-import { CONTENT_TYPE_METADATA } from './object-intake';
-import { BucketLayout, INLINE_MAX_BYTES, objectContext, protectedKey } from './object-location';
+import { isNoSuchKey, logObjectOutcome, objectErrorResponse, ObjectErrorResponse, ObjectNotFoundError } from './object-errors';
+import { BucketLayout, CONTENT_TYPE_METADATA, INLINE_MAX_BYTES, objectContext, protectedKey } from './object-location';
 
 export interface InlineDeps {
   readonly s3: S3Client;
@@ -41,10 +39,10 @@ export async function handleInlineRequest(deps: InlineDeps, request: unknown): P
     const response = operation === 'put' ? await putObject(deps, request)
       : operation === 'get' ? await getObject(deps, request)
         : invalidOperation();
-    logOutcome(operation, startedAt);
+    logObjectOutcome(operation, startedAt);
     return response;
   } catch (err) {
-    logOutcome(operation, startedAt, err);
+    logObjectOutcome(operation, startedAt, err);
     return objectErrorResponse(err);
   }
 }

@@ -3,6 +3,7 @@
  * each error code for the function URL.
  */
 import { ErrorCode, toErrorResponse } from './errors';
+import { logger, logOutcome } from './log';
 
 /** Error code of a get for an object that does not exist. */
 export const NOT_FOUND = 'NotFound';
@@ -44,4 +45,13 @@ export function httpStatusFor(response: ObjectErrorResponse): number {
 export function isNoSuchKey(err: unknown): boolean {
   const name = err && typeof err === 'object' && 'name' in err ? err.name : undefined;
   return name === 'NoSuchKey' || name === 'NotFound';
+}
+
+/** logOutcome, with a missing object logged as the caller's mistake it is (not an internal error). */
+export function logObjectOutcome(operation: string, startedAt: number, err?: unknown): void {
+  if (err instanceof ObjectNotFoundError) {
+    logger.warn('operation failed', { operation, durationMs: Math.round(performance.now() - startedAt), code: NOT_FOUND });
+  } else {
+    logOutcome(operation, startedAt, err);
+  }
 }

@@ -12,7 +12,7 @@ import { Codec } from './codec';
 import { EnvelopeError, ErrorCode, errorName } from './errors';
 import { logger, logOutcome } from './log';
 import { isNoSuchKey } from './object-errors';
-import { BucketLayout, objectContext, protectedKeyForIntake } from './object-location';
+import { BucketLayout, CONTENT_TYPE_METADATA, objectContext, protectedKeyForIntake } from './object-location';
 import { choosePartSize, uploadMultipart } from './object-multipart';
 
 export interface IntakeDeps {
@@ -31,9 +31,6 @@ export interface IntakeResult {
   readonly ciphertextBytes?: number;
 }
 
-/** Metadata key (x-amz-meta-*) that carries the plaintext's content type. */
-export const CONTENT_TYPE_METADATA = 'plaintext-content-type';
-
 export async function encryptIntakeObject(deps: IntakeDeps, intakeKey: string, versionId?: string): Promise<IntakeResult> {
   const { s3, layout } = deps;
   const protectedKey = protectedKeyForIntake(layout, intakeKey);
@@ -46,7 +43,8 @@ export async function encryptIntakeObject(deps: IntakeDeps, intakeKey: string, v
     throw err;
   }
 
-  const encrypted = deps.crypto.encryptStream(objectContext(layout.bucket, protectedKey));
+  const context = objectContext(layout.bucket, protectedKey);
+  const encrypted = deps.crypto.encryptStream(context, { plaintextLength: source.ContentLength });
   // A source or codec error destroys `encrypted`, which fails the upload below and aborts it.
   pipeline(source.Body as NodeJS.ReadableStream, encrypted, () => undefined);
 

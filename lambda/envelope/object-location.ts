@@ -11,6 +11,9 @@ export const OBJECT_CONTEXT_KEYS = { bucket: 'bucket', objectKey: 'object-key' }
 /** Plaintext size limit of the inline put/get operations (invoke payloads are at most 6 MB). */
 export const INLINE_MAX_BYTES = 4 * 1024 * 1024;
 
+/** Metadata key (x-amz-meta-*) of a protected object that carries the plaintext's content type. */
+export const CONTENT_TYPE_METADATA = 'plaintext-content-type';
+
 export interface BucketLayout {
   readonly bucket: string;
   /** Prefix that plaintext uploads land under, e.g. `intake/`. */

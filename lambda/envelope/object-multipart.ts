@@ -49,7 +49,7 @@ export function choosePartSize(expectedBytes: number): number {
   return Math.max(DEFAULT_PART_SIZE, Math.ceil(needed / MiB) * MiB);
 }
 
-export async function uploadMultipart(body: AsyncIterable<Uint8Array>, target: MultipartTarget): Promise<MultipartResult> {
+export async function uploadMultipart(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, target: MultipartTarget): Promise<MultipartResult> {
   const partSize = target.partSize ?? DEFAULT_PART_SIZE;
   const concurrency = target.concurrency ?? 2;
   if (partSize < MIN_PART_SIZE) throw new RangeError(`partSize must be at least ${MIN_PART_SIZE} bytes`);

@@ -13,10 +13,8 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { Codec } from './codec';
 import { EnvelopeError, ErrorCode } from './errors';
-import { logOutcome } from './log';
-import { httpStatusFor, isNoSuchKey, objectErrorResponse, ObjectNotFoundError } from './object-errors';
-import { CONTENT_TYPE_METADATA } from './object-intake';
-import { BucketLayout, objectContext, protectedKey } from './object-location';
+import { httpStatusFor, isNoSuchKey, logObjectOutcome, objectErrorResponse, ObjectNotFoundError } from './object-errors';
+import { BucketLayout, CONTENT_TYPE_METADATA, objectContext, protectedKey } from './object-location';
 
 export interface ReadDeps {
   readonly s3: S3Client;
@@ -77,6 +75,8 @@ export async function streamProtectedObject(deps: ReadDeps, name: string, open: 
     await finished(body);
   } catch (err) {
     if (!body) throw err;
+    // Whoever listens learns the error; without a listener it must not crash the process.
+    body.once('error', () => undefined);
     body.destroy(err as Error);
     throw new ResponseCutError(err);
   }
@@ -112,7 +112,8 @@ export function objectNameOf(event: LambdaFunctionURLEvent): string {
 
 /**
  * The function URL handler over a response stream. `getDeps` is called inside the error handling,
- * so a misconfigured function answers with a clean error response.
+ * so a misconfigured function answers with a clean error response. Rejects (ResponseCutError)
+ * only when the response was cut after it started.
  */
 export async function handleReadRequest(
   getDeps: () => ReadDeps,
@@ -123,10 +124,11 @@ export async function handleReadRequest(
   const startedAt = performance.now();
   try {
     await streamProtectedObject(getDeps(), objectNameOf(event), (head) => toHttpStream(responseStream, head));
-    logOutcome('read', startedAt);
+    logObjectOutcome('read', startedAt);
   } catch (err) {
-    logOutcome('read', startedAt, err instanceof ResponseCutError ? err.cause : err);
-    if (err instanceof ResponseCutError) return;
+    logObjectOutcome('read', startedAt, err instanceof ResponseCutError ? err.cause : err);
+    // Failing the invocation makes Lambda end the cut response with an error, not a clean end.
+    if (err instanceof ResponseCutError) throw err;
     const response = objectErrorResponse(err);
     const body = toHttpStream(responseStream, {
       statusCode: httpStatusFor(response),
@@ -158,12 +160,14 @@ export async function bufferedReadRequest(getDeps: () => ReadDeps, event: Lambda
       done();
     },
   });
-  await handleReadRequest(getDeps, event, sink, (stream, responseHead) => {
-    head = responseHead;
-    return stream;
-  });
-  if (sink.destroyed && !sink.writableFinished) {
-    const response = objectErrorResponse(new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, 'the object failed to decrypt'));
+  try {
+    await handleReadRequest(getDeps, event, sink, (stream, responseHead) => {
+      head = responseHead;
+      return stream;
+    });
+  } catch (err) {
+    if (!(err instanceof ResponseCutError)) throw err;
+    const response = objectErrorResponse(err.cause);
     return { statusCode: 502, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(response)).toString('base64'), isBase64Encoded: true };
   }
   return { ...head, body: Buffer.concat(chunks).toString('base64'), isBase64Encoded: true };

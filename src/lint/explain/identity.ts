@@ -35,7 +35,8 @@ export function identityPrincipals(stackName: string, template: CfnTemplate, nam
   const byName = new Map<string, string>();
   for (const [logicalId, resource] of resources) {
     if (!IDENTITY_TYPES.includes(resource.Type)) continue;
-    const inline = toArray(resource.Properties?.Policies as Resolved).map((p) => resolve((p as { PolicyDocument?: unknown })?.PolicyDocument) as PolicyDocument);
+    const inline = toArray(resource.Properties?.Policies as Resolved)
+      .map((p) => resolve((p as { PolicyDocument?: unknown })?.PolicyDocument) as PolicyDocument);
     policies.set(logicalId, inline);
     const name = resource.Properties?.RoleName ?? resource.Properties?.UserName;
     if (typeof name === 'string') byName.set(name, logicalId);

@@ -67,7 +67,8 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
         const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';
         const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : resource.Type === 'AWS::KMS::Key' ? 'ENCRYPT_DECRYPT' : 'unknown';
         const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, allIdentities, names);
-        return { stackName: input.stackName, logicalId, constructPath: constructPath(resource), resourceType: resource.Type, keySpec, keyUsage, rows };
+        const path = constructPath(resource);
+        return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, rows };
       }),
   );
   return { capabilities: CAPABILITIES.map(({ id, label }) => ({ id, label })), keys };
@@ -87,7 +88,7 @@ function rowsOf(
     for (const capability of CAPABILITIES) {
       const applicable = !capability.usages || keyUsage === 'unknown' || capability.usages.includes(keyUsage);
       cells[capability.id] = applicable
-        ? analyseCell({ keyPolicy, identityPolicies: candidate.identityPolicies, caller: candidate.caller, keyArn, keyAccount: THIS_ACCOUNT }, capability.actions(symmetric))
+        ? analyseCell({ ...candidate, keyPolicy, keyArn, keyAccount: THIS_ACCOUNT }, capability.actions(symmetric))
         : { status: 'not-applicable', conditions: [], allowedActions: [] };
     }
     return { principal: candidate.label, source: candidate.source, cells };

@@ -8,7 +8,9 @@ import {
   CfnTemplate,
   ConditionEntry,
   IndexedStatement,
+  Opaque,
   PolicyStatement,
+  Resolved,
   ResolvedObject,
   conditionEntries,
   isOpaque,
@@ -82,11 +84,21 @@ export function ruleContext(logicalId: string, resource: CfnResource, template: 
   const resolved = resolveIntrinsics(resource.Properties ?? {}, template);
   const properties = isPlainObject(resolved) ? resolved : {};
   const isKey = KEY_TYPES.includes(resource.Type);
-  const policy = isKey ? properties.KeyPolicy ?? DEFAULT_KEY_POLICY : undefined;
+  const policy = isKey ? parsePolicy(properties.KeyPolicy ?? DEFAULT_KEY_POLICY, template) : undefined;
   const statements = isKey ? policyStatements(policy) : [];
   const rawStatements = isPlainObject(policy) ? toArray(policy.Statement) : [];
   const policyFullyKnown = isKey && !isOpaque(policy) && statements.length === rawStatements.length;
   return { logicalId, resource, template, properties, statements, policyFullyKnown };
+}
+
+/** A key policy given as a JSON string (allowed by CloudFormation) is parsed; an unparsable one stays opaque. */
+function parsePolicy(policy: Resolved, template: CfnTemplate): Resolved {
+  if (typeof policy !== 'string') return policy;
+  try {
+    return resolveIntrinsics(JSON.parse(policy), template);
+  } catch {
+    return new Opaque(policy);
+  }
 }
 
 export function statementLocation(index: number): string {

@@ -2,12 +2,35 @@
  * An XKS test client: requests signed with the real @smithy/signature-v4 (the AWS SDK's signer),
  * so the proxy's verifier is checked against an independent implementation.
  */
+import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Sha256 } from '@aws-crypto/sha256-js';
+// A dependency of the AWS SDK clients in devDependencies: the signer every AWS SDK request uses.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { SignatureV4 } from '@smithy/signature-v4';
 
 export const REGION = 'eu-west-1';
+
+/** SHA-256 / HMAC-SHA-256 in the shape the signer expects (it only needs the primitives). */
+class NodeSha256 {
+  private hash!: Hash | Hmac;
+
+  constructor(private readonly secret?: string | Uint8Array) {
+    this.reset();
+  }
+
+  public update(data: string | Uint8Array): void {
+    this.hash.update(data);
+  }
+
+  public async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+
+  public reset(): void {
+    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
+  }
+}
 
 export interface TestCredential {
   readonly accessKeyId: string;
@@ -58,7 +81,7 @@ export async function xksRequest(target: ClientTarget, path: string, body: unkno
       credentials: options.sign.credential,
       region: options.sign.region ?? REGION,
       service: options.sign.service ?? 'kms-xks-proxy',
-      sha256: Sha256,
+      sha256: NodeSha256,
     });
     const signed = await signer.sign(request, { signingDate: options.sign.signingDate });
     request.headers = signed.headers as Record<string, string>;

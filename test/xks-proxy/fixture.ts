@@ -38,14 +38,17 @@ export interface ProxyFixture {
   readonly logs: Array<Record<string, any>>;
   readonly process: ChildProcess;
   /** Resolves with the first log line (already written or future) that satisfies the predicate. */
-  waitForLog(predicate: (line: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+  waitForLog(predicate: (line: Record<string, any>, index: number) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
   stop(): Promise<void>;
 }
 
 /** Starts the bundled proxy with `args` and resolves when it logs `started`. */
 export async function startProxyProcess(token: SoftHsmToken, configFile: string, env: NodeJS.ProcessEnv = {}): Promise<ProxyFixture> {
   if (!fs.existsSync(PROXY_BUNDLE)) throw new Error(`${PROXY_BUNDLE} is missing: run \`npx projen bundle\``);
-  const child = spawn(process.execPath, [PROXY_BUNDLE, '--config', configFile], { env: { ...token.env, XKS_LOG_LEVEL: 'debug', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [PROXY_BUNDLE, '--config', configFile], {
+    env: { ...token.env, XKS_LOG_LEVEL: 'debug', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Array<Record<string, any>> = [];
   const listeners = new Set<() => void>();
   let stderr = '';
@@ -59,7 +62,8 @@ export async function startProxyProcess(token: SoftHsmToken, configFile: string,
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
 
-  const waitForLog = (predicate: (line: Record<string, any>) => boolean, timeoutMs = 10_000) => new Promise<Record<string, any>>((resolve, reject) => {
+  type LogLine = Record<string, any>;
+  const waitForLog = (predicate: (line: LogLine, index: number) => boolean, timeoutMs = 10_000) => new Promise<LogLine>((resolve, reject) => {
     const check = () => {
       const found = logs.find(predicate);
       if (found) {
@@ -103,7 +107,11 @@ export async function startProxyProcess(token: SoftHsmToken, configFile: string,
 }
 
 /** A new token with `keys` (plus the health key) and a proxy process configured by `configure`. */
-export async function startFixture(keys: readonly TestKey[], configure: (config: Record<string, any>) => void, env: NodeJS.ProcessEnv = {}): Promise<ProxyFixture> {
+export async function startFixture(
+  keys: readonly TestKey[],
+  configure: (config: Record<string, any>) => void,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ProxyFixture> {
   const token = createSoftHsmToken([...keys, { label: HEALTH_KEY }]);
   const document = baseConfig([], []);
   configure(document);

@@ -193,9 +193,20 @@ describe('error names and statuses', () => {
     expect(await call(`${API}/keys/key-1/encrypt`, '{not json')).toMatchObject({ status: 400, json: { errorName: 'ValidationException' } });
   });
 
-  test('an IV of 13 bytes or a short tag is a ValidationException', async () => {
-    const base = { requestMetadata: requestMetadata(), encryptionAlgorithm: 'AES_GCM', ciphertext: b64('abc'), initializationVector: b64(randomBytes(12)), authenticationTag: b64(randomBytes(16)) };
-    for (const body of [{ ...base, initializationVector: b64(randomBytes(13)) }, { ...base, authenticationTag: b64(randomBytes(12)) }, { ...base, ciphertextMetadata: b64(randomBytes(21)) }]) {
+  test('an IV of 13 bytes, a short tag or 21 bytes of metadata is a ValidationException', async () => {
+    const base = {
+      requestMetadata: requestMetadata(),
+      encryptionAlgorithm: 'AES_GCM',
+      ciphertext: b64('abc'),
+      initializationVector: b64(randomBytes(12)),
+      authenticationTag: b64(randomBytes(16)),
+    };
+    const variants = [
+      { ...base, initializationVector: b64(randomBytes(13)) },
+      { ...base, authenticationTag: b64(randomBytes(12)) },
+      { ...base, ciphertextMetadata: b64(randomBytes(21)) },
+    ];
+    for (const body of variants) {
       expect(await call(`${API}/keys/key-1/decrypt`, body)).toMatchObject({ status: 400, json: { errorName: 'ValidationException' } });
     }
   });

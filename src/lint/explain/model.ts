@@ -98,18 +98,19 @@ function rowsOf(
   const viaIam = identities
     .filter((identity) => !namedArns.has(identity.label) && !namedArns.has(identity.arn))
     .map((identity) => rowOf({ label: identity.label, caller: parseCaller(identity.arn), identityPolicies: identity.policies, source: 'iam-policy' }))
-    .filter(reachesKey);
+    .filter(reachesViaIam);
   const anyIam = rowOf({
     label: 'any other IAM principal of this account whose IAM policies allow it',
     caller: parseCaller(`arn:aws:iam::${THIS_ACCOUNT}:role/any-iam-principal`),
     identityPolicies: [ALLOW_ALL],
     source: 'account-iam',
   });
-  return [...named, ...viaIam, ...(reachesKey(anyIam) ? [anyIam] : [])];
+  return [...named, ...viaIam, ...(reachesViaIam(anyIam) ? [anyIam] : [])];
 }
 
-function reachesKey(row: MatrixRow): boolean {
-  return Object.values(row.cells).some((cell) => cell.status !== 'denied' && cell.status !== 'not-applicable');
+/** Principals not named in the key policy get a row when the account-root delegation lets them in (a `*` row already covers the rest). */
+function reachesViaIam(row: MatrixRow): boolean {
+  return Object.values(row.cells).some((cell) => cell.via === 'iam');
 }
 
 /** Rows for the principals named by the key policy's Allow statements, in order of first appearance. */

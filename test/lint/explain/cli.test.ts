@@ -1,0 +1,90 @@
+/** `cdk-kms-patterns explain` end to end: fixture templates, a synthesized cloud assembly, bad input. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { runExplain } from '../../../cli/explain';
+import { KeyUser, ManagedKey } from '../../../src';
+import { FIXTURES } from './matrix-support';
+
+async function explain(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runExplain(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'explain-cli-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('markdown (default) for template files: one table per key, conditions as notes, via IAM marked', async () => {
+  const { code, stdout, stderr } = await explain(path.join(FIXTURES, 'iam-delegated.json'), path.join(FIXTURES, 'strict.yaml'));
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  expect(stdout.match(/^### /gm)).toHaveLength(3);
+  expect(stdout).toContain('| principal | administer | change policy | delete | disable | encrypt | decrypt | sign | verify | MAC | derive | create grant |');
+  expect(stdout).toMatch(/\| iam-delegated\/ReaderRole \|( ❌ \|){5} ◐ partly \(kms:Decrypt\) via IAM \|/);
+  expect(stdout).toContain('| iam-delegated/AppRole | ❌ | ❌ | ❌ | ❌ | ⚠️ if [2] | ⚠️ if [2] |');
+  expect(stdout).toContain('2. `StringEquals kms:ViaService = dynamodb.us-east-1.amazonaws.com`');
+  // Roles of every loaded template count (one account): strict.yaml's kms:* role reaches the delegated key.
+  expect(stdout).toContain('| strict/PowerUser | ✅ allowed via IAM |');
+});
+
+test('json: the report with every cell', async () => {
+  const { code, stdout } = await explain('--format', 'json', path.join(FIXTURES, 'iam-delegated.json'));
+  expect(code).toBe(0);
+  const report = JSON.parse(stdout);
+  expect(report.capabilities).toHaveLength(11);
+  expect(report.keys[0]).toMatchObject({ stackName: 'iam-delegated', logicalId: 'Key', keySpec: 'SYMMETRIC_DEFAULT' });
+  expect(report.keys[0].rows[0].cells['change-policy']).toEqual({ status: 'allowed', via: 'key-policy', conditions: [], allowedActions: ['kms:PutKeyPolicy'] });
+});
+
+test('html: one page without scripts or external references', async () => {
+  const { code, stdout } = await explain('--format=html', path.join(FIXTURES, 'strict.yaml'));
+  expect(code).toBe(0);
+  expect(stdout.startsWith('<!DOCTYPE html>')).toBe(true);
+  expect(stdout).not.toMatch(/<script|<link|src=|href=|url\(/i);
+  expect(stdout).toContain('${DeployRoleArn}');
+});
+
+test('a cloud assembly: every stack, construct paths beside logical ids', async () => {
+  const outdir = path.join(tmp, 'cdk.out');
+  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
+  for (const name of ['First', 'Second']) {
+    const stack = new Stack(app, name);
+    const role = new iam.Role(stack, 'Worker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    new ManagedKey(stack, 'Key', { users: [KeyUser.decrypt(role)] });
+  }
+  app.synth();
+  const { code, stdout } = await explain(outdir);
+  expect(code).toBe(0);
+  expect(stdout).toContain('### First / First/Key/Resource');
+  expect(stdout).toContain('### Second / Second/Key/Resource');
+  expect(stdout).toMatch(/\| First\/Worker\/Resource \|( ❌ \|){5} ✅ allowed \|/);
+});
+
+test('--help prints usage and exits 0', async () => {
+  const { code, stdout } = await explain('--help');
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^Usage: cdk-kms-patterns explain/);
+});
+
+test.each([
+  [['--format', 'pdf', 'x.json'], /--format must be one of markdown, html, json \(got "pdf"\)/],
+  [['--colour'], /unknown option --colour/],
+  [[path.join(tmp, 'missing.json')], /missing\.json: no such file or directory/],
+])('unusable arguments or input %j: one line on stderr, exit 2', async (args, message) => {
+  const { code, stdout, stderr } = await explain(...args);
+  expect(code).toBe(2);
+  expect(stdout).toBe('');
+  expect(stderr).toMatch(message);
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+});
+
+test('invalid JSON template: exit 2', async () => {
+  const file = path.join(tmp, 'broken.json');
+  fs.writeFileSync(file, '{"Resources": {');
+  const { code, stderr } = await explain(file);
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/broken\.json: invalid JSON/);
+});

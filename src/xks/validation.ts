@@ -80,3 +80,14 @@ export function validateAvailabilityZones(scope: IConstruct, zones: string[]): v
       'AWS KMS requires the VPC endpoint service in at least two Availability Zones: choose subnets (or a VPC with maxAzs) in two or more.');
   }
 }
+
+/** Checks the HSM token label (PKCS#11: at most 32 characters) and the health-check key label. */
+export function validateTokenLabels(scope: IConstruct, tokenLabel: string, healthKeyLabel: string): void {
+  if (Token.isUnresolved(tokenLabel) || tokenLabel.length < 1 || tokenLabel.length > 32) {
+    fail(scope, `tokenLabel '${tokenLabel}' is not a PKCS#11 token label`, 'Use 1 to 32 characters, known at synth time.');
+  }
+  if (Token.isUnresolved(healthKeyLabel) || !EXTERNAL_KEY_ID.test(healthKeyLabel)) {
+    fail(scope, `healthKeyLabel '${healthKeyLabel}' is not a valid key label`,
+      'Use 1 to 128 characters of a-z, A-Z, 0-9, ".", "-" and "_", known at synth time.');
+  }
+}

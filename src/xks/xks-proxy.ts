@@ -7,32 +7,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AMAZON_TRUST_SERVICES_ROOT_CAS } from './amazon-trust-services';
 import { ACCESS_KEY_ID_FIELD, createCredentialSecret, SECRET_ACCESS_KEY_FIELD } from './credentials';
 import { bundledProxyImage } from './image';
 import { EndpointServicePrivateDns } from './private-dns';
+import { PROXY_ENV as ENV, proxyConfigDocument, XKS_API_PORT, XKS_HEALTH_PATH, XKS_HEALTH_PORT } from './proxy-config';
 import { acceptCustomResourceProviderFindings, acceptFinding } from './suppressions';
 import {
-  fail, uriPathFor, validateAvailabilityZones, validateCapacity, validateExternalKeyIds, validatePrivateDnsName,
+  fail, uriPathFor, validateAvailabilityZones, validateCapacity, validateExternalKeyIds, validatePrivateDnsName, validateTokenLabels,
 } from './validation';
 
-/** The port of the XKS API (HTTPS) in the container. */
-const XKS_API_PORT = 8443;
-/** The plain-HTTP health endpoint of the proxy, used by the load balancer only. */
-const XKS_HEALTH_PORT = 8080;
-const XKS_HEALTH_PATH = '/healthz';
-
 const CONTAINER_NAME = 'xks-proxy';
-
-/** Environment variables through which the container receives its configuration and secrets. */
-const ENV = {
-  config: 'XKS_PROXY_CONFIG_JSON',
-  accessKeyId: 'XKS_ACCESS_KEY_ID',
-  secretAccessKey: 'XKS_SECRET_ACCESS_KEY',
-  hsmPin: 'XKS_HSM_PIN',
-  tlsCertificate: 'XKS_TLS_CERTIFICATE',
-  tlsPrivateKey: 'XKS_TLS_PRIVATE_KEY',
-};
 
 /**
  * What an external key store needs to connect to an XKS proxy: the values of the KMS
@@ -216,7 +200,6 @@ export class XksProxy extends Construct {
 
   constructor(scope: Construct, id: string, props: XksProxyProps) {
     super(scope, id);
-    const region = Stack.of(this).region;
     this.validate(props);
     const uriPathPrefix = props.uriPathPrefix ?? '';
     const uriPath = uriPathFor(this, uriPathPrefix);
@@ -232,41 +215,9 @@ export class XksProxy extends Construct {
       generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false },
     });
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    const taskDefinition = this.createTaskDefinition(props, uriPathPrefix, minCapacity);
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
-    const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
-      cpu: props.cpu ?? 512,
-      memoryLimitMiB: props.memoryLimitMiB ?? 1024,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-    });
-    taskDefinition.addContainer('Proxy', {
-      containerName: CONTAINER_NAME,
-      image: props.image ?? bundledProxyImage(this),
-      portMappings: [{ containerPort: XKS_API_PORT }, { containerPort: XKS_HEALTH_PORT }],
-      environment: {
-        ...props.environment,
-        [ENV.config]: Stack.of(this).toJsonString(proxyConfig(props, uriPathPrefix, region, minCapacity)),
-      },
-      secrets: {
-        [ENV.accessKeyId]: ecs.Secret.fromSecretsManager(this.credentialSecret, ACCESS_KEY_ID_FIELD),
-        [ENV.secretAccessKey]: ecs.Secret.fromSecretsManager(this.credentialSecret, SECRET_ACCESS_KEY_FIELD),
-        [ENV.hsmPin]: ecs.Secret.fromSecretsManager(this.hsmPinSecret),
-        [ENV.tlsCertificate]: ecs.Secret.fromSecretsManager(props.tlsSecret, 'certificate'),
-        [ENV.tlsPrivateKey]: ecs.Secret.fromSecretsManager(props.tlsSecret, 'privateKey'),
-      },
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'xks-proxy' }),
-      healthCheck: {
-        command: ['CMD', 'node', '/app/index.js', '--probe', '--port', String(XKS_HEALTH_PORT)],
-        interval: Duration.seconds(15),
-        startPeriod: Duration.seconds(30),
-      },
-    });
-
-    const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
-      vpc: this.vpc,
-      description: 'XKS proxy NLB: reached through PrivateLink only; sends to the proxy tasks',
-      allowAllOutbound: false,
-    });
     const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
       description: 'XKS proxy tasks: XKS API and health port from the NLB; out to AWS APIs and the HSM',
@@ -287,19 +238,86 @@ export class XksProxy extends Construct {
     this.service.autoScaleTaskCount({ minCapacity, maxCapacity: props.maxCapacity ?? 6 })
       .scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 50 });
 
-    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+    this.loadBalancer = this.createLoadBalancer(subnets, taskSecurityGroup);
+    this.endpointService = new ec2.VpcEndpointService(this, 'EndpointService', {
+      vpcEndpointServiceLoadBalancers: [this.loadBalancer],
+      acceptanceRequired: false,
+      allowedPrincipals: [new iam.ArnPrincipal(`cks.kms.${Stack.of(this).region}.amazonaws.com`)],
+    });
+    new EndpointServicePrivateDns(this, 'PrivateDns', {
+      endpointService: this.endpointService,
+      privateDnsName: props.privateDnsName,
+      hostedZone: props.hostedZone,
+    });
+
+    this.connection = {
+      uriEndpoint: `https://${props.privateDnsName}`,
+      uriPath,
+      vpcEndpointServiceName: this.endpointService.vpcEndpointServiceName,
+      credentialSecret: this.credentialSecret,
+    };
+    this.addOutputs();
+    this.acceptFindings(taskDefinition, props.hsmPinSecret === undefined);
+  }
+
+  /** The Fargate task: the proxy container with its configuration, secrets, logs and health check. */
+  private createTaskDefinition(props: XksProxyProps, uriPathPrefix: string, fleetSize: number): ecs.FargateTaskDefinition {
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB: props.memoryLimitMiB ?? 1024,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    const config = proxyConfigDocument({
+      uriPathPrefix,
+      region: Stack.of(this).region,
+      fleetSize,
+      externalKeyIds: props.externalKeyIds,
+      mutualTls: props.mutualTls ?? true,
+      pkcs11Library: props.pkcs11Library ?? '/usr/lib/softhsm/libsofthsm2.so',
+      tokenLabel: props.tokenLabel ?? 'xks',
+      healthKeyLabel: props.healthKeyLabel ?? 'xks-health',
+    });
+    taskDefinition.addContainer('Proxy', {
+      containerName: CONTAINER_NAME,
+      image: props.image ?? bundledProxyImage(this),
+      portMappings: [{ containerPort: XKS_API_PORT }, { containerPort: XKS_HEALTH_PORT }],
+      environment: { ...props.environment, [ENV.config]: Stack.of(this).toJsonString(config) },
+      secrets: {
+        [ENV.accessKeyId]: ecs.Secret.fromSecretsManager(this.credentialSecret, ACCESS_KEY_ID_FIELD),
+        [ENV.secretAccessKey]: ecs.Secret.fromSecretsManager(this.credentialSecret, SECRET_ACCESS_KEY_FIELD),
+        [ENV.hsmPin]: ecs.Secret.fromSecretsManager(this.hsmPinSecret),
+        [ENV.tlsCertificate]: ecs.Secret.fromSecretsManager(props.tlsSecret, 'certificate'),
+        [ENV.tlsPrivateKey]: ecs.Secret.fromSecretsManager(props.tlsSecret, 'privateKey'),
+      },
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'xks-proxy' }),
+      healthCheck: {
+        command: ['CMD', 'node', '/app/index.js', '--probe', '--port', String(XKS_HEALTH_PORT)],
+        interval: Duration.seconds(15),
+        startPeriod: Duration.seconds(30),
+      },
+    });
+    return taskDefinition;
+  }
+
+  /** The internal NLB: TCP 443 passed through to the tasks, health-checked on the plain health port. */
+  private createLoadBalancer(subnets: ec2.SubnetSelection, taskSecurityGroup: ec2.ISecurityGroup): elbv2.NetworkLoadBalancer {
+    const loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: this.vpc,
       vpcSubnets: subnets,
       internetFacing: false,
       crossZoneEnabled: true,
-      securityGroups: [lbSecurityGroup],
+      securityGroups: [new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+        vpc: this.vpc,
+        description: 'XKS proxy NLB: reached through PrivateLink only; sends to the proxy tasks',
+        allowAllOutbound: false,
+      })],
       // PrivateLink traffic (from KMS) is not filtered by the NLB's inbound rules; other traffic finds none.
       enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: false,
     });
     for (const port of [XKS_API_PORT, XKS_HEALTH_PORT]) {
-      this.loadBalancer.connections.allowTo(taskSecurityGroup, ec2.Port.tcp(port), 'XKS proxy NLB to the proxy tasks');
+      loadBalancer.connections.allowTo(taskSecurityGroup, ec2.Port.tcp(port), 'XKS proxy NLB to the proxy tasks');
     }
-    this.loadBalancer.addListener('Tls', {
+    loadBalancer.addListener('Tls', {
       port: 443,
       protocol: elbv2.Protocol.TCP,
       defaultTargetGroups: [new elbv2.NetworkTargetGroup(this, 'Targets', {
@@ -320,26 +338,7 @@ export class XksProxy extends Construct {
         targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: XKS_API_PORT })],
       })],
     });
-
-    this.endpointService = new ec2.VpcEndpointService(this, 'EndpointService', {
-      vpcEndpointServiceLoadBalancers: [this.loadBalancer],
-      acceptanceRequired: false,
-      allowedPrincipals: [new iam.ArnPrincipal(`cks.kms.${region}.amazonaws.com`)],
-    });
-    new EndpointServicePrivateDns(this, 'PrivateDns', {
-      endpointService: this.endpointService,
-      privateDnsName: props.privateDnsName,
-      hostedZone: props.hostedZone,
-    });
-
-    this.connection = {
-      uriEndpoint: `https://${props.privateDnsName}`,
-      uriPath,
-      vpcEndpointServiceName: this.endpointService.vpcEndpointServiceName,
-      credentialSecret: this.credentialSecret,
-    };
-    this.addOutputs();
-    this.acceptFindings(taskDefinition, props.hsmPinSecret === undefined);
+    return loadBalancer;
   }
 
   /** Checks the props that CloudFormation or the proxy would only reject at deploy or run time. */
@@ -357,6 +356,7 @@ export class XksProxy extends Construct {
     validatePrivateDnsName(this, props.privateDnsName, props.hostedZone.zoneName);
     validateExternalKeyIds(this, props.externalKeyIds ?? []);
     validateCapacity(this, props.minCapacity ?? 2, props.maxCapacity ?? 6);
+    validateTokenLabels(this, props.tokenLabel ?? 'xks', props.healthKeyLabel ?? 'xks-health');
     if (props.environment && ENV.config in props.environment) {
       fail(this, `environment sets ${ENV.config}`, 'The construct writes the proxy configuration itself; remove that variable.');
     }
@@ -397,35 +397,4 @@ export class XksProxy extends Construct {
       new CfnOutput(this, id, { value, description });
     }
   }
-}
-
-/** The proxy configuration document (lambda/xks-proxy/CONFIG.md); secrets are `{ env }` references. */
-function proxyConfig(props: XksProxyProps, uriPathPrefix: string, region: string, fleetSize: number): object {
-  const clientAuth = (props.mutualTls ?? true)
-    ? { caCertificates: AMAZON_TRUST_SERVICES_ROOT_CAS, allowedCommonNames: [`cks.kms.${region}.amazonaws.com`] }
-    : undefined;
-  return {
-    server: {
-      port: XKS_API_PORT,
-      tls: {
-        certificate: { env: ENV.tlsCertificate },
-        privateKey: { env: ENV.tlsPrivateKey },
-        ...(clientAuth ? { clientAuth } : {}),
-      },
-    },
-    healthCheck: { port: XKS_HEALTH_PORT, path: XKS_HEALTH_PATH },
-    pkcs11: {
-      library: props.pkcs11Library ?? '/usr/lib/softhsm/libsofthsm2.so',
-      tokenLabel: props.tokenLabel ?? 'xks',
-      pin: { env: ENV.hsmPin },
-      healthKeyLabel: props.healthKeyLabel ?? 'xks-health',
-    },
-    proxy: { fleetSize },
-    keyStores: [{
-      uriPathPrefix,
-      region,
-      credentials: [{ accessKeyId: { env: ENV.accessKeyId }, secretAccessKey: { env: ENV.secretAccessKey } }],
-      keys: props.externalKeyIds,
-    }],
-  };
 }

@@ -76,6 +76,11 @@ describe('XksProxy rejects bad props at synth time, naming the construct and the
     expect(errorOf(() => ({ minCapacity: 4, maxCapacity: 3 }))).toMatch(/maxCapacity \(3\) is smaller than minCapacity \(4\)/);
   });
 
+  test('an HSM token label over 32 characters, or a health key label outside the key-id rules', () => {
+    expect(errorOf(() => ({ tokenLabel: 't'.repeat(33) }))).toMatch(/tokenLabel 't{33}' is not a PKCS#11 token label\. Use 1 to 32 characters/);
+    expect(errorOf(() => ({ healthKeyLabel: 'health key' }))).toMatch(/healthKeyLabel 'health key' is not a valid key label/);
+  });
+
   test('an environment variable that would replace the generated proxy configuration', () => {
     expect(errorOf(() => ({ environment: { XKS_PROXY_CONFIG_JSON: '{}' } }))).toMatch(/environment sets XKS_PROXY_CONFIG_JSON/);
   });

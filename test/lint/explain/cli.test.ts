@@ -4,9 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { FIXTURES } from './matrix-support';
 import { runExplain } from '../../../cli/explain';
 import { KeyUser, ManagedKey } from '../../../src';
-import { FIXTURES } from './matrix-support';
 
 async function explain(...args: string[]) {
   let stdout = '';

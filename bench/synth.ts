@@ -12,6 +12,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { KeyUser, ManagedKey } from '../src';
 
 const TARGET_RATIO = 1.5;
 const USERS_PER_KEY = 3;
@@ -36,19 +40,14 @@ function argument(name: string, fallback: number): number {
 }
 
 /** Child process: build and synthesize one variant, print one JSON measurement. */
-async function measure(variant: Variant, keys: number): Promise<void> {
-  const { App, Stack } = await import('aws-cdk-lib');
-  const iam = await import('aws-cdk-lib/aws-iam');
-  const kms = await import('aws-cdk-lib/aws-kms');
-  const { KeyUser, ManagedKey } = await import('../src');
-
+function measure(variant: Variant, keys: number): void {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   try {
     const started = process.hrtime.bigint();
     const app = new App({ outdir });
     for (let k = 0; k < keys; k++) {
       const stackIndex = Math.floor(k / KEYS_PER_STACK);
-      const stack = (app.node.tryFindChild(`Keys${stackIndex}`) as InstanceType<typeof Stack>) ?? new Stack(app, `Keys${stackIndex}`);
+      const stack = (app.node.tryFindChild(`Keys${stackIndex}`) as Stack | undefined) ?? new Stack(app, `Keys${stackIndex}`);
       const [both, reader, writer] = Array.from({ length: USERS_PER_KEY }, (_, u) =>
         new iam.Role(stack, `Key${k}User${u}`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
       if (variant === 'ManagedKey') {
@@ -128,10 +127,7 @@ function main(): void {
 
 const childIndex = process.argv.indexOf('--child');
 if (childIndex >= 0) {
-  measure(process.argv[childIndex + 1] as Variant, argument('keys', 200)).catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  measure(process.argv[childIndex + 1] as Variant, argument('keys', 200));
 } else {
   main();
 }

@@ -22,6 +22,8 @@ export const ErrorCode = {
   ACCESS_DENIED: 'AccessDenied',
   /** KMS kept throttling after the SDK's retries with backoff. Retry later. */
   KMS_THROTTLED: 'KmsThrottled',
+  /** DynamoDB kept throttling after the SDK's retries. Retry later. */
+  TABLE_THROTTLED: 'TableThrottled',
   /** A conditional write failed (the item exists, or the condition did not hold). */
   CONDITIONAL_CHECK_FAILED: 'ConditionalCheckFailed',
   /** The function's configuration (environment) is invalid. */
@@ -32,7 +34,7 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.KMS_THROTTLED, ErrorCode.INTERNAL]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.KMS_THROTTLED, ErrorCode.TABLE_THROTTLED, ErrorCode.INTERNAL]);
 
 /** An expected failure with a stable code and a message safe to return to the caller. */
 export class EnvelopeError extends Error {

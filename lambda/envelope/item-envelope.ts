@@ -1,0 +1,134 @@
+/**
+ * Seals and opens DynamoDB items. Per item, one ESDK message (attribute `aws_envelope`) holds a
+ * sealed document:
+ *
+ *   { v: 1, table, key: {pk, sk}, encrypted: {ENCRYPT_AND_SIGN attributes}, signed: {names, digest} }
+ *
+ * serialized deterministically. The ENCRYPT_AND_SIGN attributes leave the stored item; keys,
+ * SIGN_ONLY and DO_NOTHING attributes stay readable. On read the message is decrypted and
+ * authenticated, then the item must match what was sealed: same table and key values (else the
+ * ciphertext was moved: CONTEXT_MISMATCH) and the same SIGN_ONLY values (SHA-256 over their
+ * canonical form, sealed inside the authenticated message: else INTEGRITY_CHECK_FAILED), and no
+ * protected attribute may appear that the function did not write.
+ *
+ * Why the item binding is sealed inside the message rather than put into the KMS encryption
+ * context: the data-key cache is keyed by the encryption context, so per-item context values would
+ * cost one KMS call per item. The KMS context is { 'aws-envelope:table': <table> } (pinned by the
+ * key policy); the ESDK message authenticates the sealed binding with the same strength.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical';
+import { Codec, EncryptionContext } from './codec';
+import { EnvelopeError, ErrorCode } from './errors';
+import { ENVELOPE_ATTRIBUTE, ItemSchema } from './table-config';
+import { AttributeAction } from '../../src/envelope/attribute-action';
+
+/** A plain item (JSON values, as callers send them). */
+export type Item = Record<string, unknown>;
+
+/** The encryption-context key that names the table (the key policy pins it). */
+export const TABLE_CONTEXT_KEY = 'aws-envelope:table';
+
+const FORMAT_VERSION = 1;
+
+interface SealedDocument {
+  readonly v: number;
+  readonly table: string;
+  readonly key: Item;
+  readonly encrypted: Item;
+  readonly signed: { readonly names: string[]; readonly digest: string };
+}
+
+export function tableContext(schema: ItemSchema): EncryptionContext {
+  return { [TABLE_CONTEXT_KEY]: schema.tableName };
+}
+
+export function keyNames(schema: ItemSchema): string[] {
+  return schema.sortKey === undefined ? [schema.partitionKey] : [schema.partitionKey, schema.sortKey];
+}
+
+/** The key attributes of an item; each must be a non-empty string or a number. */
+export function keyOf(schema: ItemSchema, item: Item): Item {
+  const key: Item = {};
+  for (const name of keyNames(schema)) {
+    const value = item[name];
+    const valid = (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
+    if (!valid) throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `Key attribute ${name} must be a non-empty string or a number`);
+    key[name] = value;
+  }
+  return key;
+}
+
+export function actionFor(schema: ItemSchema, name: string): AttributeAction {
+  if (keyNames(schema).includes(name)) return AttributeAction.SIGN_ONLY;
+  return schema.actions[name] ?? schema.defaultAction;
+}
+
+/** SHA-256 over the named attributes as stored (an absent attribute is distinct from null). */
+function signedDigest(item: Item, names: string[]): string {
+  const entries = names.map((name) => (name in item ? [name, item[name]] : [name]));
+  return createHash('sha256').update(canonicalJson(entries)).digest('base64');
+}
+
+/** The item to store: plaintext keys and SIGN_ONLY / DO_NOTHING attributes, plus the envelope. */
+export async function sealItem(codec: Codec, schema: ItemSchema, item: Item): Promise<Item> {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'An item must be a JSON object');
+  }
+  if (ENVELOPE_ATTRIBUTE in item) throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `${ENVELOPE_ATTRIBUTE} is a reserved attribute name`);
+  const key = keyOf(schema, item);
+  const stored: Item = {};
+  const encrypted: Item = {};
+  const signedNames: string[] = [];
+  for (const [name, value] of Object.entries(item)) {
+    if (value === undefined) continue;
+    const action = actionFor(schema, name);
+    if (action === AttributeAction.ENCRYPT_AND_SIGN) {
+      encrypted[name] = value;
+      continue;
+    }
+    stored[name] = value;
+    if (action === AttributeAction.SIGN_ONLY) signedNames.push(name);
+  }
+  signedNames.sort();
+  const document: SealedDocument = {
+    v: FORMAT_VERSION,
+    table: schema.tableName,
+    key,
+    encrypted,
+    signed: { names: signedNames, digest: signedDigest(stored, signedNames) },
+  };
+  stored[ENVELOPE_ATTRIBUTE] = await codec.encrypt(Buffer.from(canonicalJson(document)), tableContext(schema));
+  return stored;
+}
+
+/** The plain item from a stored one, after every check; throws an EnvelopeError otherwise. */
+export async function openItem(codec: Codec, schema: ItemSchema, stored: Item): Promise<Item> {
+  const { [ENVELOPE_ATTRIBUTE]: message, ...rest } = stored;
+  if (!(message instanceof Uint8Array)) {
+    throw new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, 'The item has no envelope (written without the crypto function?)');
+  }
+  const plaintext = await codec.decrypt(message, tableContext(schema));
+  let document: SealedDocument;
+  try {
+    document = JSON.parse(plaintext.toString('utf8')) as SealedDocument;
+  } finally {
+    plaintext.fill(0);
+  }
+  if (document.v !== FORMAT_VERSION) throw new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, `Unknown envelope format ${document.v}`);
+  if (document.table !== schema.tableName || canonicalJson(document.key) !== canonicalJson(keyOf(schema, rest))) {
+    throw new EnvelopeError(ErrorCode.CONTEXT_MISMATCH, 'The envelope belongs to another item (it was moved or copied)');
+  }
+  if (signedDigest(rest, document.signed.names) !== document.signed.digest) {
+    throw new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, 'A SIGN_ONLY attribute was changed, added or removed');
+  }
+  // Every other stored attribute must be DO_NOTHING: a plaintext attribute the configuration
+  // protects was added (or moved out of the envelope) behind the function's back.
+  const signed = new Set(document.signed.names);
+  for (const name of Object.keys(rest)) {
+    if (!signed.has(name) && actionFor(schema, name) !== AttributeAction.DO_NOTHING) {
+      throw new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, `Attribute ${name} is protected but was not written by the crypto function`);
+    }
+  }
+  return { ...rest, ...document.encrypted };
+}

@@ -1,0 +1,89 @@
+/**
+ * The table function's settings from its environment (set by EnvelopeEncryptedTable), validated
+ * at cold start. Besides the codec variables (config.ts):
+ *
+ *   ENVELOPE_TABLE_NAME          the table
+ *   ENVELOPE_PARTITION_KEY       partition key attribute name
+ *   ENVELOPE_SORT_KEY            sort key attribute name (optional)
+ *   ENVELOPE_ATTRIBUTE_ACTIONS   JSON object: attribute name -> ENCRYPT_AND_SIGN | SIGN_ONLY | DO_NOTHING
+ *   ENVELOPE_DEFAULT_ACTION      action for attributes not listed (default ENCRYPT_AND_SIGN)
+ *   ENVELOPE_ACCESS              READ_WRITE (default) | READ: a READ function refuses writes
+ */
+import { CodecConfig, Env, misconfigured, readCodecConfig, requireEnv } from './config';
+import { AttributeAction } from '../../src/envelope/attribute-action';
+
+/** The attribute that holds each item's ESDK message. */
+export const ENVELOPE_ATTRIBUTE = 'aws_envelope';
+
+export type TableAccess = 'READ_WRITE' | 'READ';
+
+export interface ItemSchema {
+  readonly tableName: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly actions: Readonly<Record<string, AttributeAction>>;
+  readonly defaultAction: AttributeAction;
+}
+
+export interface TableConfig {
+  readonly schema: ItemSchema;
+  readonly access: TableAccess;
+  readonly codec: CodecConfig;
+}
+
+const ACTIONS = new Set<string>(Object.values(AttributeAction));
+
+function parseAction(value: unknown, where: string): AttributeAction {
+  if (typeof value !== 'string' || !ACTIONS.has(value)) {
+    throw misconfigured(`${where} must be one of ${[...ACTIONS].join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as AttributeAction;
+}
+
+function parseActions(raw: string | undefined): Record<string, AttributeAction> {
+  if (raw === undefined || raw === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw misconfigured('ENVELOPE_ATTRIBUTE_ACTIONS must be a JSON object');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw misconfigured('ENVELOPE_ATTRIBUTE_ACTIONS must be a JSON object');
+  }
+  const actions: Record<string, AttributeAction> = {};
+  for (const [name, action] of Object.entries(parsed)) {
+    actions[name] = parseAction(action, `ENVELOPE_ATTRIBUTE_ACTIONS.${name}`);
+  }
+  return actions;
+}
+
+export function readTableConfig(env: Env): TableConfig {
+  const codec = readCodecConfig(env);
+  const partitionKey = requireEnv(env, 'ENVELOPE_PARTITION_KEY');
+  const sortKey = env.ENVELOPE_SORT_KEY || undefined;
+  const actions = parseActions(env.ENVELOPE_ATTRIBUTE_ACTIONS);
+  for (const key of [partitionKey, sortKey]) {
+    if (key !== undefined && actions[key] === AttributeAction.ENCRYPT_AND_SIGN) {
+      throw misconfigured(`Key attribute ${key} cannot be ENCRYPT_AND_SIGN: keys stay plaintext (they are bound to the ciphertext)`);
+    }
+  }
+  if (ENVELOPE_ATTRIBUTE in actions || [partitionKey, sortKey].includes(ENVELOPE_ATTRIBUTE)) {
+    throw misconfigured(`${ENVELOPE_ATTRIBUTE} is reserved for the envelope`);
+  }
+  const access = env.ENVELOPE_ACCESS ?? 'READ_WRITE';
+  if (access !== 'READ_WRITE' && access !== 'READ') throw misconfigured(`ENVELOPE_ACCESS must be READ_WRITE or READ, got '${access}'`);
+  return {
+    codec,
+    access,
+    schema: {
+      tableName: requireEnv(env, 'ENVELOPE_TABLE_NAME'),
+      partitionKey,
+      sortKey,
+      actions,
+      defaultAction: env.ENVELOPE_DEFAULT_ACTION
+        ? parseAction(env.ENVELOPE_DEFAULT_ACTION, 'ENVELOPE_DEFAULT_ACTION')
+        : AttributeAction.ENCRYPT_AND_SIGN,
+    },
+  };
+}

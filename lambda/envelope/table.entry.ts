@@ -1,0 +1,34 @@
+/** Lambda entry point of the EnvelopeEncryptedTable crypto function. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { codecFromConfig } from './config';
+import { toErrorResponse } from './errors';
+import { logger } from './log';
+import { readTableConfig } from './table-config';
+import { TableHandler, TableResponse } from './table-handler';
+
+let handlerOrError: TableHandler | unknown;
+
+/** Built once per cold start; a configuration error is answered on every invoke, clearly. */
+function tableHandler(): TableHandler {
+  if (handlerOrError === undefined) {
+    try {
+      const config = readTableConfig(process.env);
+      handlerOrError = new TableHandler({ config, codec: codecFromConfig(config.codec), dynamodb: new DynamoDBClient({}) });
+    } catch (err) {
+      logger.error('invalid configuration', { message: err instanceof Error ? err.message : String(err) });
+      handlerOrError = err;
+    }
+  }
+  if (handlerOrError instanceof TableHandler) return handlerOrError;
+  throw handlerOrError;
+}
+
+export async function handler(event: unknown, context: Context): Promise<TableResponse> {
+  logger.addContext(context);
+  try {
+    return await tableHandler().handle(event);
+  } catch (err) {
+    return toErrorResponse(err);
+  }
+}

@@ -128,6 +128,12 @@ export function isRestricting(entry: ConditionEntry): boolean {
   return entry.values.length > 0 && entry.values.some((value) => value !== '*');
 }
 
+/** A list for a one-line message: the first three items and how many more. */
+export function summarize(items: Iterable<string>): string {
+  const list = [...items];
+  return list.length <= 3 ? list.join(', ') : `${list.slice(0, 3).join(', ')} and ${list.length - 3} more`;
+}
+
 /** `true` / `"true"` (YAML and JSON templates spell booleans both ways). */
 export function isTrue(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');

@@ -4,7 +4,7 @@
  */
 import { KeyActions } from '../../key/actions';
 import { LintSeverity } from '../finding';
-import { KEY_TYPES, Rule, conditionsOn, coveredActions, isTrue, statementViolation } from '../rule';
+import { KEY_TYPES, Rule, conditionsOn, coveredActions, isTrue, statementViolation, summarize } from '../rule';
 import {
   PolicyStatement,
   isAccountRootPrincipal,
@@ -33,7 +33,7 @@ export const broadActions: Rule = {
     const { principals, not: notPrincipal } = statementPrincipals(statement);
     const others = notPrincipal ? principals : principals.filter((entry) => !isAccountRootPrincipal(entry));
     if (!notPrincipal && others.length === 0) return [];
-    const what = not ? 'NotAction' : broad.join(', ');
+    const what = not ? 'NotAction' : summarize(broad);
     const whom = notPrincipal ? 'everyone except a NotPrincipal' : others.map((entry) => String(entry.value)).join(', ');
     return [statementViolation(statement, index, `grants ${what} to ${whom}`)];
   }),
@@ -48,11 +48,6 @@ function grantsOnlyForAwsResources(statement: PolicyStatement): boolean {
 function powerActions(statement: PolicyStatement): string[] {
   const power = coveredActions(statement, KeyActions.POWER);
   return grantsOnlyForAwsResources(statement) ? power.filter((action) => action !== 'kms:CreateGrant') : power;
-}
-
-function summarize(actions: Set<string>): string {
-  const list = [...actions];
-  return list.length <= 3 ? list.join(', ') : `${list.slice(0, 3).join(', ')} and ${list.length - 3} more`;
 }
 
 export const separationOfDuties: Rule = {

@@ -36,7 +36,13 @@ export class SessionPool<S> {
     if (this.closed) return Promise.reject(new XksError('InternalException', 'the HSM session pool is closed'));
     const session = this.idle.pop();
     if (session !== undefined) return Promise.resolve(session);
-    this.refill();
+    const refillError = this.refill();
+    if (this.open === 0) {
+      // No session at all and the HSM refuses new ones: fail now rather than wait for a timeout.
+      return Promise.reject(new XksError('InternalException', `cannot open an HSM session: ${refillError ?? 'unknown error'}`));
+    }
+    const reopened = this.idle.pop();
+    if (reopened !== undefined) return Promise.resolve(reopened);
     return new Promise((resolve, reject) => {
       const waiter: Waiter<S> = {
         resolve,
@@ -88,16 +94,17 @@ export class SessionPool<S> {
     }
   }
 
-  /** Reopens missing sessions; when the HSM refuses, the next acquire tries again. */
-  private refill(): void {
+  /** Reopens missing sessions; when the HSM refuses, returns why and the next acquire tries again. */
+  private refill(): string | undefined {
     while (!this.closed && this.open < this.size) {
       let session: S;
       try {
         session = this.openOne();
-      } catch {
-        return;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
       }
       this.release(session);
     }
+    return undefined;
   }
 }

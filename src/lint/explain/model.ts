@@ -2,7 +2,7 @@
  * The access matrix: for every KMS key in the loaded templates, who (rows) can do what (columns),
  * computed by our key-policy evaluator over the key policy and the IAM policies of the same templates.
  */
-import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
+import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, resourceMatches, statementsOf } from '../evaluator';
 import { KEY_TYPES } from '../rule';
 import { constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../template';
 import { CAPABILITIES } from './capabilities';
@@ -94,18 +94,26 @@ function rowsOf(
     return { principal: candidate.label, source: candidate.source, cells };
   };
   const named = keyPolicyPrincipals(keyPolicy, identities, names).map(rowOf);
-  const namedArns = new Set(named.map((row) => row.principal));
-  const viaIam = identities
-    .filter((identity) => !namedArns.has(identity.label) && !namedArns.has(identity.arn))
-    .map((identity) => rowOf({ label: identity.label, caller: parseCaller(identity.arn), identityPolicies: identity.policies, source: 'iam-policy' }))
-    .filter(reachesViaIam);
   const anyIam = rowOf({
     label: 'any other IAM principal of this account whose IAM policies allow it',
     caller: parseCaller(`arn:aws:iam::${THIS_ACCOUNT}:role/any-iam-principal`),
     identityPolicies: [ALLOW_ALL],
     source: 'account-iam',
   });
-  return [...named, ...viaIam, ...(reachesViaIam(anyIam) ? [anyIam] : [])];
+  // An allow-everything IAM policy reaches at least as far as any real one: without the account-root
+  // delegation, no IAM policy reaches the key.
+  if (!reachesViaIam(anyIam)) return named;
+  const namedArns = new Set(named.map((row) => row.principal));
+  const viaIam = identities
+    .filter((identity) => !namedArns.has(identity.label) && mayAllowOn(identity, keyArn))
+    .map((identity) => rowOf({ label: identity.label, caller: parseCaller(identity.arn), identityPolicies: identity.policies, source: 'iam-policy' }))
+    .filter(reachesViaIam);
+  return [...named, ...viaIam, anyIam];
+}
+
+/** Cheap pre-check: some Allow statement of the identity's policies names this key (or `*`). */
+function mayAllowOn(identity: IdentityPrincipal, keyArn: string): boolean {
+  return identity.policies.some((policy) => statementsOf(policy).some((s) => s.Effect === 'Allow' && resourceMatches(s, keyArn)));
 }
 
 /** Principals not named in the key policy get a row when the account-root delegation lets them in (a `*` row already covers the rest). */

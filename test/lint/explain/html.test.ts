@@ -59,7 +59,8 @@ test('the page loads without console errors or network requests and shows every 
   const app = tables.first().locator('tbody tr', { hasText: 'iam-delegated/AppRole' });
   await expect(app.locator('td.conditional li').first().textContent()).resolves.toBe('StringEquals kms:ViaService = dynamodb.us-east-1.amazonaws.com');
   // Styled: an allowed cell is green, not the default transparent background.
-  const allowed = await tables.first().locator('td.allowed').first().evaluate((el) => getComputedStyle(el).backgroundColor);
+  type Styles = { getComputedStyle(element: unknown): { backgroundColor: string } };
+  const allowed = await tables.first().locator('td.allowed').first().evaluate((el) => (globalThis as unknown as Styles).getComputedStyle(el).backgroundColor);
   expect(allowed).toBe('rgb(218, 251, 225)');
   await page.close();
 });

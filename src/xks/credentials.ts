@@ -44,7 +44,9 @@ export function createCredentialSecret(scope: Construct, id: string): secretsman
       service: 'SecretsManager',
       action: 'getRandomPassword',
       parameters: ACCESS_KEY_ID_GENERATOR,
-      // Generated once: a new id on every update would break the key store's credentials.
+      // Generated once, with no onUpdate: a new id on updates would break the key store's credential.
+      // Keep this call's parameters stable; changing them makes CloudFormation send an update that
+      // returns no RandomPassword (the secret's template needs it), so a new credential needs a new construct id.
       physicalResourceId: PhysicalResourceId.of('xks-access-key-id'),
       outputPaths: ['RandomPassword'],
       logging: Logging.withDataHidden(),

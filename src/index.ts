@@ -2,3 +2,4 @@
 export * from './key';
 export * from './xks';
 export * from './lint';
+export * from './envelope/envelope-encrypted-bucket';

@@ -5,7 +5,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { KeyActions, KeyPolicyPosture, KeyUser, ManagedKey } from '../../src';
+import { KeyActions, KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey } from '../../src';
 import { evaluateKeyAccess } from '../../src/lint/evaluator';
 import { CFN_EXEC_ROLE_ARN, FAKE_ENV, KeyAccess, logicalIdOf, simulateKeyRequest } from '../support/iam';
 import { synthTemplate } from '../support/template';
@@ -13,6 +13,7 @@ import { synthTemplate } from '../support/template';
 const ROOT_ARN = `arn:aws:iam::${FAKE_ENV.account}:root`;
 const DYNAMODB_ENDPOINT = `dynamodb.${FAKE_ENV.region}.${FAKE_ENV.urlSuffix}`;
 const CRYPTO_ACTIONS = [...KeyActions.ENCRYPT_SYMMETRIC, ...KeyActions.DECRYPT_SYMMETRIC].filter((a) => a !== 'kms:DescribeKey');
+const SERVICE_PRINCIPAL = 'sns.amazonaws.com';
 const USER_FORBIDDEN_ACTIONS = ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey'];
 
 interface Fixture {
@@ -43,6 +44,7 @@ function fixture(posture: KeyPolicyPosture): Fixture {
       KeyUser.encryptDecrypt(contextUser, { encryptionContext: { table: 'orders' } }),
       KeyUser.grantForAwsResources(grantUser),
     ],
+    services: [KeyService.custom(SERVICE_PRINCIPAL, KeyCapability.ENCRYPT_DECRYPT)],
   });
   new s3.Bucket(stack, 'Bucket', { encryptionKey: key, enforceSSL: true }).grantRead(bucketReader);
   bystander.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:CreateGrant'], resources: [key.keyArn] }));
@@ -127,6 +129,14 @@ describe.each([KeyPolicyPosture.IAM_DELEGATED, KeyPolicyPosture.STRICT])('%s Man
     const viaKeyPolicy = posture === KeyPolicyPosture.STRICT;
     expect(keyPolicyOnly.decision).toBe(viaKeyPolicy ? 'Allowed' : 'ImplicitlyDenied');
     expect(withoutRoot.decision).toBe(viaKeyPolicy ? 'Allowed' : 'ImplicitlyDenied');
+  });
+
+  test('a service uses the key only on behalf of the key\'s account (aws:SourceAccount)', async () => {
+    await expect(f.access.canDo(SERVICE_PRINCIPAL, 'kms:GenerateDataKey', { 'aws:SourceAccount': FAKE_ENV.account })).resolves.toBe('Allowed');
+    await expect(f.access.canDo(SERVICE_PRINCIPAL, 'kms:GenerateDataKey', { 'aws:SourceAccount': '222222222222' })).resolves.toBe('ImplicitlyDenied');
+    await expect(f.access.canDo(SERVICE_PRINCIPAL, 'kms:GenerateDataKey')).resolves.toBe('ImplicitlyDenied');
+    await expect(f.access.canDo('sqs.amazonaws.com', 'kms:GenerateDataKey', { 'aws:SourceAccount': FAKE_ENV.account })).resolves.toBe('ImplicitlyDenied');
+    await expect(f.access.canDo(SERVICE_PRINCIPAL, 'kms:PutKeyPolicy', { 'aws:SourceAccount': FAKE_ENV.account })).resolves.toBe('ImplicitlyDenied');
   });
 
   test('the CreateGrant guard denies grants that are not for an AWS resource', async () => {

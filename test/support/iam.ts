@@ -35,7 +35,7 @@ export interface KeyRequest {
   readonly keyPolicy: object;
   /** Identity policies attached to the principal (resolved). */
   readonly identityPolicies?: SimulationIdentityPolicy[];
-  /** The calling principal, e.g. arn:aws:iam::111111111111:role/User. */
+  /** The calling principal: an ARN such as arn:aws:iam::111111111111:role/User, or a service principal such as sns.amazonaws.com. */
   readonly principalArn: string;
   /** The KMS action, e.g. 'kms:Decrypt'. */
   readonly action: string;
@@ -87,7 +87,7 @@ export async function canDo(request: KeyRequest): Promise<Decision> {
 
 /**
  * A principal: a role/user construct (or its logical id) in the template, whose identity policies
- * are collected, or an ARN string (a principal outside the template, no identity policies).
+ * are collected, or an ARN or service principal string (outside the template, no identity policies).
  */
 export type PrincipalRef = string | IConstruct;
 
@@ -99,8 +99,9 @@ export function logicalIdOf(construct: IConstruct): string {
   return stack.resolve(stack.getLogicalId(element));
 }
 
-function isArn(principal: PrincipalRef): principal is string {
-  return typeof principal === 'string' && principal.startsWith('arn:');
+/** An ARN or a service principal: a principal named by a string rather than by a template resource. */
+function isOutsideTemplate(principal: PrincipalRef): principal is string {
+  return typeof principal === 'string' && (principal.startsWith('arn:') || principal.endsWith('.amazonaws.com'));
 }
 
 function idOf(ref: string | IConstruct): string {
@@ -130,12 +131,12 @@ export class KeyAccess {
 
   /** The ARN of a principal: the resolved ARN of a role/user logical id, or the ARN itself. */
   principalArn(principal: PrincipalRef): string {
-    return isArn(principal) ? principal : this.resolver.arnOf(idOf(principal));
+    return isOutsideTemplate(principal) ? principal : this.resolver.arnOf(idOf(principal));
   }
 
   /** The identity policies the template attaches to a role/user logical id (none for an ARN). */
   identityPolicies(principal: PrincipalRef): SimulationIdentityPolicy[] {
-    return isArn(principal) ? [] : this.resolver.identityPoliciesOf(idOf(principal));
+    return isOutsideTemplate(principal) ? [] : this.resolver.identityPoliciesOf(idOf(principal));
   }
 
   /** May `principal` call `action` on this key with `context`? */
@@ -172,6 +173,10 @@ function accountOf(arn: string): string {
 }
 
 function defaultContext(request: KeyRequest): Record<string, string> {
+  if (!request.principalArn.startsWith('arn:')) {
+    // A service principal such as sns.amazonaws.com: the caller supplies aws:SourceAccount/SourceArn.
+    return { 'aws:PrincipalIsAWSService': 'true' };
+  }
   const account = accountOf(request.principalArn);
   return {
     'aws:PrincipalArn': request.principalArn,

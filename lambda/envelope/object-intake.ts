@@ -43,8 +43,10 @@ export async function encryptIntakeObject(deps: IntakeDeps, intakeKey: string, v
     throw err;
   }
 
-  const context = objectContext(layout.bucket, protectedKey);
-  const encrypted = deps.crypto.encryptStream(context, { plaintextLength: source.ContentLength });
+  // No plaintextLength: the ESDK (encrypt-node 5.0.2) counts a chunk's tail twice when the chunk
+  // spans a frame boundary and then fails with "Encrypted data exceeded plaintextLength". The
+  // data-key cache gains nothing here anyway: each object key is its own encryption context.
+  const encrypted = deps.crypto.encryptStream(objectContext(layout.bucket, protectedKey));
   // A source or codec error destroys `encrypted`, which fails the upload below and aborts it.
   pipeline(source.Body as NodeJS.ReadableStream, encrypted, () => undefined);
 

@@ -95,6 +95,20 @@ describe('the default container image', () => {
     expect(path.relative(path.join(__dirname, '..', '..'), BUNDLED_PROXY_DIR)).toBe(path.join('assets', 'xks-proxy', 'server'));
   });
 
+  test('stages the real bundle: the proxy, its Dockerfile and entrypoint (after `npx projen bundle`)', () => {
+    if (!fs.existsSync(path.join(BUNDLED_PROXY_DIR, 'index.js'))) {
+      throw new Error(`${BUNDLED_PROXY_DIR} is empty: run \`npx projen bundle\` before the tests`);
+    }
+    const app = new App();
+    const stack = new Stack(app, 'RealBundle', { env: { account: '111122223333', region: 'eu-west-1' } });
+    new XksProxy(stack, 'Proxy', { ...requiredProps(stack), image: undefined });
+    const assembly = app.synth();
+    const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'RealBundle.assets.json'), 'utf8'));
+    const [image] = Object.values(manifest.dockerImages) as any[];
+    expect(fs.readdirSync(path.join(assembly.directory, image.source.directory)).sort())
+      .toEqual(['Dockerfile', 'docker-entrypoint.sh', 'index.js']);
+  });
+
   test('without the bundled proxy, says to run the bundle step', () => {
     const stack = new Stack(new App(), 'NoBundle');
     expect(() => bundledProxyImage(stack, path.join(os.tmpdir(), 'xks-not-bundled')))

@@ -13,7 +13,7 @@
  *
  * Why the item binding is sealed inside the message rather than put into the KMS encryption
  * context: the data-key cache is keyed by the encryption context, so per-item context values would
- * cost one KMS call per item. The KMS context is { 'aws-envelope:table': <table> } (pinned by the
+ * cost one KMS call per item. The KMS context is { 'envelope:table': <table> } (pinned by the
  * key policy); the ESDK message authenticates the sealed binding with the same strength.
  */
 import { createHash } from 'node:crypto';
@@ -27,7 +27,7 @@ import { AttributeAction } from '../../src/envelope/attribute-action';
 export type Item = Record<string, unknown>;
 
 /** The encryption-context key that names the table (the key policy pins it). */
-export const TABLE_CONTEXT_KEY = 'aws-envelope:table';
+export const TABLE_CONTEXT_KEY = 'envelope:table';
 
 const FORMAT_VERSION = 1;
 

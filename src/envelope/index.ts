@@ -1,0 +1,3 @@
+export * from './attribute-action';
+export * from './crypto-options';
+export * from './envelope-encrypted-table';

@@ -90,6 +90,16 @@ describe('XksProxy rejects bad props at synth time, naming the construct and the
   });
 });
 
+/** Synthesizes `app` and lists the Docker image assets of `stackName`: platform and staged files. */
+function stagedDockerImages(app: App, stackName: string): Array<{ platform: string; files: string[] }> {
+  const assembly = app.synth();
+  const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, `${stackName}.assets.json`), 'utf8'));
+  return Object.values(manifest.dockerImages as Record<string, any>).map((image) => ({
+    platform: image.source.platform,
+    files: fs.readdirSync(path.join(assembly.directory, image.source.directory)).sort(),
+  }));
+}
+
 describe('the default container image', () => {
   test('is the bundle folder assets/xks-proxy/server (same depth from src/xks and lib/xks)', () => {
     expect(path.relative(path.join(__dirname, '..', '..'), BUNDLED_PROXY_DIR)).toBe(path.join('assets', 'xks-proxy', 'server'));
@@ -102,11 +112,9 @@ describe('the default container image', () => {
     const app = new App();
     const stack = new Stack(app, 'RealBundle', { env: { account: '111122223333', region: 'eu-west-1' } });
     new XksProxy(stack, 'Proxy', { ...requiredProps(stack), image: undefined });
-    const assembly = app.synth();
-    const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'RealBundle.assets.json'), 'utf8'));
-    const [image] = Object.values(manifest.dockerImages) as any[];
-    expect(fs.readdirSync(path.join(assembly.directory, image.source.directory)).sort())
-      .toEqual(['Dockerfile', 'docker-entrypoint.sh', 'index.js']);
+    expect(stagedDockerImages(app, 'RealBundle')).toEqual([
+      { platform: 'linux/amd64', files: ['Dockerfile', 'docker-entrypoint.sh', 'index.js'] },
+    ]);
   });
 
   test('without the bundled proxy, says to run the bundle step', () => {
@@ -125,12 +133,7 @@ describe('the default container image', () => {
       const app = new App();
       const stack = new Stack(app, 'Bundled', { env: { account: '111122223333', region: 'eu-west-1' } });
       new XksProxy(stack, 'Proxy', { ...requiredProps(stack), image: bundledProxyImage(stack, bundle) });
-      const assembly = app.synth();
-      const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'Bundled.assets.json'), 'utf8'));
-      const images = Object.values(manifest.dockerImages) as any[];
-      expect(images).toHaveLength(1);
-      expect(images[0].source.platform).toBe('linux/amd64');
-      expect(fs.readdirSync(path.join(assembly.directory, images[0].source.directory)).sort()).toEqual(['Dockerfile', 'index.js']);
+      expect(stagedDockerImages(app, 'Bundled')).toEqual([{ platform: 'linux/amd64', files: ['Dockerfile', 'index.js'] }]);
     } finally {
       if (previousDocker === undefined) delete process.env.CDK_DOCKER;
       else process.env.CDK_DOCKER = previousDocker;

@@ -136,11 +136,12 @@ function parseJsonTemplate(text: string, file: string): Parsed {
 
 function parseYamlTemplate(text: string, file: string): Parsed {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { customTags: CLOUDFORMATION_TAGS, lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { customTags: CLOUDFORMATION_TAGS, lineCounter });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     const where = first.linePos ? ` at line ${first.linePos[0].line}` : '';
-    throw new LoadError(`${file}: invalid YAML${where} (${first.message.split('\n')[0]})`);
+    const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new LoadError(`${file}: invalid YAML${where} (${reason})`);
   }
   const resources = doc.get('Resources', true);
   const lineOf = (logicalId: string): number | undefined => {

@@ -14,7 +14,15 @@ import { CALLERS, Gen, identityPolicies, KEY_ACCOUNT, KEY_ARN, keyPolicy, reques
 const SEED = 8675309;
 const MATRICES = 60;
 
-async function allowedByReference(c: { keyPolicy: object; identityPolicies: object[]; principal: string; action: string; context: Record<string, unknown> }) {
+interface ReferenceCase {
+  readonly keyPolicy: object;
+  readonly identityPolicies: object[];
+  readonly principal: string;
+  readonly action: string;
+  readonly context: Record<string, unknown>;
+}
+
+async function allowedByReference(c: ReferenceCase) {
   const result = await runSimulation(
     {
       request: {
@@ -44,7 +52,8 @@ test(`access-matrix cells agree with iam-simulate over ${MATRICES} generated mat
     for (const principal of CALLERS) {
       for (const capability of CAPABILITIES) {
         const actions = capability.actions(true);
-        const cell = analyseCell({ keyPolicy: policy, identityPolicies: iamPolicies, caller: parseCaller(principal), keyArn: KEY_ARN, keyAccount: KEY_ACCOUNT }, actions);
+        const caller = parseCaller(principal);
+        const cell = analyseCell({ keyPolicy: policy, identityPolicies: iamPolicies, caller, keyArn: KEY_ARN, keyAccount: KEY_ACCOUNT }, actions);
         statuses[cell.status] = (statuses[cell.status] ?? 0) + 1;
         if (cell.status !== 'allowed' && cell.status !== 'denied') continue;
         const context = { ...request(gen).context };

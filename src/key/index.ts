@@ -1,6 +1,6 @@
 export * from './actions';
 export { KeyCapability } from './capability';
 export * from './key-user';
-export { KeyService, KeyServiceOptions, CloudWatchLogsServiceOptions, CloudTrailServiceOptions } from './key-service';
+export * from './key-service';
 export { KeyPolicyPosture } from './policy-model';
 export * from './managed-key';

@@ -4,7 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { KeyActions } from './actions';
 import { actionsOfCapability, KeyCapability } from './capability';
-import { ConditionBlock, mergeConditions, sourceAccount, sourceArn } from './conditions';
+import { mergeConditions, sourceAccount, sourceArn } from './conditions';
+import { ServiceAccess } from './service-access';
 
 /** Options of an AWS service principal's access to a key. */
 export interface KeyServiceOptions {
@@ -108,11 +109,4 @@ export class KeyService {
   public _access(scope: IConstruct, keySpec: kms.KeySpec): ServiceAccess {
     return this.render(scope, keySpec);
   }
-}
-
-/** @internal */
-export interface ServiceAccess {
-  readonly principal: iam.IPrincipal;
-  readonly actions: string[];
-  readonly conditions: ConditionBlock;
 }

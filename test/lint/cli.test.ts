@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import addFormats from 'ajv-formats';
@@ -22,9 +23,8 @@ interface Run {
  * A validator for the SARIF 2.1.0 schema. ajv-formats plugs into ajv 8, which npm may nest under
  * ajv-formats (the root `ajv` can be eslint's 6.x): load the copy ajv-formats itself uses.
  */
-async function sarifValidator() {
-  const ajvPath = require.resolve('ajv', { paths: [path.dirname(require.resolve('ajv-formats'))] });
-  const { default: Ajv } = await import(ajvPath);
+function sarifValidator() {
+  const { default: Ajv } = createRequire(require.resolve('ajv-formats'))('ajv');
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats(ajv);
   return ajv.compile(JSON.parse(fs.readFileSync(path.join(FIXTURES, 'sarif-schema-2.1.0.json'), 'utf-8')));
@@ -89,7 +89,7 @@ describe('cdk-kms-patterns lint on a cloud assembly', () => {
     const { code, stdout } = await run('lint', assembly, '--format', 'sarif');
     expect(code).toBe(1);
     const sarif = JSON.parse(stdout);
-    const validate = await sarifValidator();
+    const validate = sarifValidator();
     expect(validate(sarif)).toBe(true);
     expect(validate.errors ?? []).toEqual([]);
 
@@ -105,8 +105,8 @@ describe('cdk-kms-patterns lint on a cloud assembly', () => {
     expect(runLog.tool.driver.rules[result.ruleIndex].id).toBe('KMS1');
   });
 
-  test('a schema violation is detected by the same validator (the check can fail)', async () => {
-    const validate = await sarifValidator();
+  test('a schema violation is detected by the same validator (the check can fail)', () => {
+    const validate = sarifValidator();
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] })).toBe(false);
   });
 });

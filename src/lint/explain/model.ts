@@ -82,7 +82,8 @@ function rowsOf(
   identities: IdentityPrincipal[],
   names: ResourceNames,
 ): MatrixRow[] {
-  const symmetric = keySpec === 'SYMMETRIC_DEFAULT';
+  // A replica's spec is its primary's, not in the template: most are symmetric.
+  const symmetric = keySpec === 'SYMMETRIC_DEFAULT' || keySpec === 'unknown';
   const rowOf = (candidate: RowCandidate): MatrixRow => {
     const cells: Record<string, Cell> = {};
     for (const capability of CAPABILITIES) {
@@ -139,7 +140,9 @@ function keyPolicyPrincipals(keyPolicy: PolicyDocument, identities: IdentityPrin
       else if (account === THIS_ACCOUNT) add('this account (root)', `arn:aws:iam::${account}:root`);
       else if (account) add(`account ${account}`, `arn:aws:iam::${account}:root`, [ALLOW_ALL]);
       else if (identity) add(identity.label, identity.arn, identity.policies);
-      else add(names.displayName(value), value);
+      // A principal of another account also needs its own account's IAM policies, which these
+      // templates cannot show: assume they allow, and the cells say "cross-account".
+      else add(names.displayName(value), value, parseCaller(value).account === THIS_ACCOUNT ? [] : [ALLOW_ALL]);
     }
     for (const value of toArray(element.Service as Resolved)) {
       if (typeof value === 'string') add(`service ${value}`, value);

@@ -1,4 +1,5 @@
 /** Renders the access matrix as markdown (pull-request comments), one self-contained HTML page, or JSON. */
+import { AllowedBy } from '../evaluator';
 import { Cell } from './cell';
 import { AccessReport, KeyMatrix } from './model';
 
@@ -16,7 +17,11 @@ const SYMBOL: Record<Cell['status'], string> = {
 
 const LEGEND =
   '✅ allowed · ⚠️ allowed only if the listed conditions hold · ◐ some of the actions · ❌ denied · — not for this key type · ' +
-  '_via IAM_: only through the account-root statement, so the principal\'s IAM policies decide';
+  '_via IAM_: only through the account-root statement, so the principal\'s IAM policies decide · ' +
+  '_cross-account_: the principal\'s own account must also allow it in IAM';
+
+/** How an allowed cell is reached, when it is not the key policy alone. */
+const VIA_TEXT: Record<AllowedBy, string> = { 'key-policy': '', 'iam': ' via IAM', 'cross-account': ' cross-account' };
 
 function keyTitle(key: KeyMatrix): string {
   return `${key.stackName} / ${key.constructPath ?? key.logicalId}`;
@@ -35,7 +40,7 @@ function cellText(cell: Cell, notes: string[]): string {
     if (index < 0) index = notes.push(condition) - 1;
     text += ` [${index + 1}]`;
   }
-  if (cell.via === 'iam') text += ' via IAM';
+  if (cell.via) text += VIA_TEXT[cell.via];
   return text;
 }
 
@@ -91,7 +96,7 @@ const SOURCE_LABEL: Record<string, string> = {
 
 function htmlCell(cell: Cell): string {
   const label = SYMBOL[cell.status] + (cell.status === 'partial' ? ` (${cell.allowedActions.join(', ')})` : '');
-  const via = cell.via === 'iam' ? '<span class="via">via IAM</span>' : '';
+  const via = cell.via && VIA_TEXT[cell.via] ? `<span class="via">${VIA_TEXT[cell.via].trim()}</span>` : '';
   const conditions = cell.conditions.length > 0
     ? `<ul class="conditions">${cell.conditions.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>`
     : '';

@@ -3,6 +3,8 @@ import { loadTemplateFile } from '../../../cli/load';
 import { AccessReport, explainTemplates, KeyMatrix } from '../../../src/lint/explain';
 import { CfnTemplate } from '../../../src/lint/template';
 
+const VIA = { 'iam': 'via IAM', 'cross-account': 'cross-account' } as const;
+
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
 /** The report for fixture files, loaded the way the CLI loads them. */
@@ -20,11 +22,11 @@ export function keyOf(report: AccessReport, logicalIdPrefix: string): KeyMatrix 
   return key;
 }
 
-/** The matrix as principal -> [cell, ...] in column order, each cell as `status` plus ` via IAM`. */
+/** The matrix as principal -> [cell, ...] in column order, each cell as `status` plus ` via IAM` or ` cross-account`. */
 export function compact(key: KeyMatrix): Record<string, string[]> {
   const result: Record<string, string[]> = {};
   for (const row of key.rows) {
-    result[row.principal] = Object.values(row.cells).map((cell) => cell.status + (cell.via === 'iam' ? ' via IAM' : ''));
+    result[row.principal] = Object.values(row.cells).map((cell) => cell.status + (cell.via && cell.via !== 'key-policy' ? ` ${VIA[cell.via]}` : ''));
   }
   return result;
 }

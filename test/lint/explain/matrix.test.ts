@@ -27,7 +27,7 @@ describe('hand-written IAM_DELEGATED key', () => {
       'this account (root)': ['allowed', 'allowed', 'allowed', 'allowed', 'allowed', 'allowed', ...NA4, 'conditional'],
       'iam-delegated/AdminRole': ['allowed', 'allowed', 'allowed', 'allowed', 'denied', 'denied', ...NA4, 'denied'],
       'iam-delegated/AppRole': ['denied', 'denied', 'denied', 'denied', 'conditional', 'conditional', ...NA4, 'denied'],
-      'account 222233334444': ['denied', 'denied', 'denied', 'denied', 'denied', 'allowed', ...NA4, 'denied'],
+      'account 222233334444': ['denied', 'denied', 'denied', 'denied', 'denied', 'allowed cross-account', ...NA4, 'denied'],
       'iam-delegated/ReaderRole': ['denied', 'denied', 'denied', 'denied', 'denied', 'partial via IAM', ...NA4, 'denied'],
       [ANY_IAM]: ['allowed via IAM', 'allowed via IAM', 'allowed via IAM', 'allowed via IAM', 'allowed via IAM', 'allowed via IAM', ...NA4, 'conditional via IAM'],
     });
@@ -66,6 +66,25 @@ describe('hand-written STRICT keys (YAML, short-form tags)', () => {
     expect(key.rows[1].cells.verify.conditions).toEqual(['StringEquals aws:PrincipalOrgID = o-exampleorg']);
     expect(key.rows[1].cells.sign.allowedActions).toEqual(['kms:GetPublicKey']);
   });
+});
+
+test('a replica key: its spec is unknown, so every capability is shown, with the symmetric action sets', () => {
+  const key = keyOf(explainTemplate('Replica', {
+    Resources: {
+      Replica: {
+        Type: 'AWS::KMS::ReplicaKey',
+        Properties: {
+          PrimaryKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234',
+          KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/reader' }, Action: ['kms:Decrypt', 'kms:ReEncryptFrom'], Resource: '*' }] },
+        },
+      },
+    },
+  }), 'Replica');
+  expect(key).toMatchObject({ resourceType: 'AWS::KMS::ReplicaKey', keySpec: 'unknown', keyUsage: 'unknown' });
+  // The role is in another account than the templates' own: the key policy allows, its own IAM must too.
+  const cells = Array(11).fill('denied');
+  cells[5] = 'allowed cross-account';
+  expect(compact(key)).toEqual({ 'arn:aws:iam::111122223333:role/reader': cells });
 });
 
 describe('CDK stacks', () => {

@@ -152,12 +152,18 @@ export function createCodec(options: CodecOptions): Codec {
     });
   }
 
+  // With a cache, buffer operations run one at a time: concurrent cache misses (a batch of items
+  // sealed in parallel) would each call KMS. They are CPU-bound, so little is lost.
+  const encryptQueue = bounds ? serialQueue() : run;
+  const decryptQueue = bounds ? serialQueue() : run;
+
   return {
     async encrypt(plaintext, context) {
       checkContext(context);
       const failure: KmsFailure = {};
       try {
-        const { result } = await client.encrypt(materials(failure), plaintext, { suiteId, frameLength, encryptionContext: { ...context } });
+        const { result } = await encryptQueue(() =>
+          client.encrypt(materials(failure), plaintext, { suiteId, frameLength, encryptionContext: { ...context } }));
         return result;
       } catch (err) {
         throw failure.error ?? new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err });
@@ -168,7 +174,7 @@ export function createCodec(options: CodecOptions): Codec {
       const failure: KmsFailure = {};
       let output;
       try {
-        output = await client.decrypt(materials(failure), ciphertext);
+        output = await decryptQueue(() => client.decrypt(materials(failure), ciphertext));
       } catch (err) {
         throw failure.error ?? decryptError(err);
       }
@@ -208,6 +214,20 @@ export function createCodec(options: CodecOptions): Codec {
       });
       return typed;
     },
+  };
+}
+
+type Task = <T>(task: () => Promise<T>) => Promise<T>;
+
+const run: Task = (task) => task();
+
+/** Runs tasks one after another, in call order, whatever each one's outcome. */
+function serialQueue(): Task {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const result = tail.then(task, task);
+    tail = result.catch(() => undefined);
+    return result;
   };
 }
 

@@ -16,7 +16,7 @@ function tableHandler(): TableHandler {
       const config = readTableConfig(process.env);
       handlerOrError = new TableHandler({ config, codec: codecFromConfig(config.codec), dynamodb: new DynamoDBClient({}) });
     } catch (err) {
-      logger.error('invalid configuration', { message: err instanceof Error ? err.message : String(err) });
+      logger.error('invalid configuration', { reason: err instanceof Error ? err.message : String(err) });
       handlerOrError = err;
     }
   }

@@ -5,11 +5,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createCodec, CodecOptions } from '../../lambda/envelope/codec';
 import { readCodecConfig } from '../../lambda/envelope/config';
+import { logger } from '../../lambda/envelope/log';
 import { TableAccess, TableConfig } from '../../lambda/envelope/table-config';
 import { TableHandler, TableResponse } from '../../lambda/envelope/table-handler';
 import { AttributeAction } from '../../src/envelope/attribute-action';
 import { LocalDynamoDb, startDynalite } from '../support/dynalite';
 import { LocalKmsServer } from '../support/kms-server';
+
+// The handlers' logs are tested in table-faults.test.ts; elsewhere they are noise.
+logger.setLogLevel('SILENT');
 
 export const PK = 'customer';
 export const SK = 'order';

@@ -4,7 +4,7 @@
  * A failure prints the seed and case index; re-run one case with DIFF_CASE=<index>.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { Gen, identityPolicies, KEY_ACCOUNT, keyPolicy, request } from './random-policies';
+import { Gen, identityPolicies, isServicePrincipal, KEY_ACCOUNT, keyPolicy, request } from './random-policies';
 import { Decision, evaluateKeyAccess, KeyRequest, PolicyDocument } from '../../../src/lint/evaluator';
 
 const SEED = 20261123;
@@ -19,7 +19,9 @@ interface Case {
 
 function generate(index: number): Case {
   const gen = new Gen(SEED * 7919 + index);
-  return { index, keyPolicy: keyPolicy(gen), identityPolicies: identityPolicies(gen), request: request(gen) };
+  const c = { index, keyPolicy: keyPolicy(gen), identityPolicies: identityPolicies(gen), request: request(gen) };
+  // Service principals have no identity policies.
+  return isServicePrincipal(c.request.principal) ? { ...c, identityPolicies: [] } : c;
 }
 
 const REFERENCE_DECISION: Record<string, Decision> = {

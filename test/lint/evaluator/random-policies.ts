@@ -51,13 +51,18 @@ const USER_ALICE = `arn:aws:iam::${KEY_ACCOUNT}:user/alice`;
 const ROOT = `arn:aws:iam::${KEY_ACCOUNT}:root`;
 const OTHER_ROLE = `arn:aws:iam::${OTHER_ACCOUNT}:role/partner`;
 const OTHER_ROOT = `arn:aws:iam::${OTHER_ACCOUNT}:root`;
+const LOGS = 'logs.us-east-1.amazonaws.com';
+
+export function isServicePrincipal(principal: string): boolean {
+  return !principal.startsWith('arn:');
+}
 
 /**
  * Callers of generated requests. Account roots are not callers here: iam-simulate gives the root user
  * no implicit identity permissions, whereas AWS lets the root user do whatever the key policy allows
  * its account (checked by hand in evaluator.test.ts).
  */
-export const CALLERS = [ROLE_APP, ROLE_ADMIN, USER_ALICE, OTHER_ROLE];
+export const CALLERS = [ROLE_APP, ROLE_ADMIN, USER_ALICE, OTHER_ROLE, LOGS];
 const PRINCIPAL_ENTRIES = [ROLE_APP, ROLE_ADMIN, USER_ALICE, ROOT, KEY_ACCOUNT, OTHER_ROLE, OTHER_ROOT, OTHER_ACCOUNT];
 
 /** Actions that take an encryption context (so kms:EncryptionContextKeys is a valid key for them). */
@@ -108,6 +113,18 @@ const KEY_KINDS: readonly KeyKind[] = [
     operators: ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike'],
     policyValues: [ROLE_APP, `arn:aws:iam::${KEY_ACCOUNT}:role/*`, 'arn:aws:iam::*:role/partner', `arn:aws:iam::${KEY_ACCOUNT}:*`],
     requestValues: [ROLE_APP, ROLE_ADMIN, OTHER_ROLE, USER_ALICE],
+  },
+  {
+    key: 'aws:SourceAccount',
+    operators: ['StringEquals', 'StringNotEquals'],
+    policyValues: [KEY_ACCOUNT, OTHER_ACCOUNT],
+    requestValues: [KEY_ACCOUNT, OTHER_ACCOUNT],
+  },
+  {
+    key: 'aws:SourceArn',
+    operators: ['ArnLike', 'ArnEquals', 'ArnNotLike'],
+    policyValues: [`arn:aws:logs:us-east-1:${KEY_ACCOUNT}:log-group:*`, `arn:aws:logs:*:${KEY_ACCOUNT}:*`, 'arn:aws:logs:us-east-1:*:log-group:app'],
+    requestValues: [`arn:aws:logs:us-east-1:${KEY_ACCOUNT}:log-group:app`, `arn:aws:logs:eu-west-1:${OTHER_ACCOUNT}:log-group:x`],
   },
   {
     key: 'aws:SecureTransport',
@@ -178,8 +195,9 @@ function principalElement(gen: Gen): unknown {
   const r = gen.int(0, 9);
   if (r === 0) return '*';
   if (r === 1) return { AWS: '*' };
+  if (r === 2) return { Service: LOGS };
   const entries = gen.some(PRINCIPAL_ENTRIES, 1, 3);
-  return { AWS: entries.length === 1 ? entries[0] : entries };
+  return r === 3 ? { AWS: entries, Service: [LOGS] } : { AWS: entries.length === 1 ? entries[0] : entries };
 }
 
 function actionElement(gen: Gen): string | string[] {
@@ -194,7 +212,8 @@ function statementBase(gen: Gen, effect: 'Allow' | 'Deny'): Record<string, unkno
   if (cryptoOnly) statement.Action = gen.some(CRYPTO_ACTIONS, 1, 2);
   else if (gen.chance(0.15)) statement.NotAction = actionElement(gen);
   else statement.Action = actionElement(gen);
-  statement.Resource = gen.chance(0.8) ? '*' : gen.pick(RESOURCES);
+  if (gen.chance(0.1)) statement.NotResource = gen.pick(RESOURCES.slice(1));
+  else statement.Resource = gen.chance(0.8) ? '*' : gen.pick(RESOURCES);
   if (gen.chance(0.45)) statement.Condition = condition(gen, cryptoOnly);
   return statement;
 }

@@ -1,14 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Duration, Names, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
 import { KeyCapability, KeyUser, KeyUserOptions, ManagedKey, ManagedKeyProps } from '../key';
+import { acceptFinding } from '../xks/suppressions';
 
 /**
  * The encryption-context keys of an EnvelopeEncryptedBucket object: every ciphertext carries the
@@ -78,7 +80,7 @@ export interface EnvelopeEncryptedBucketProps {
 const DEFAULT_INTAKE_PREFIX = 'intake/';
 const DEFAULT_PROTECTED_PREFIX = 'protected/';
 const PREFIX_PATTERN = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/;
-const RUNTIME = lambda.Runtime.NODEJS_22_X;
+const RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
  * An S3 bucket whose objects are envelope-encrypted by Lambda functions with the AWS Encryption
@@ -178,6 +180,7 @@ export class EnvelopeEncryptedBucket extends Construct {
     for (const fn of [inline, intake, read]) this.grantBucketKeyViaS3(fn.role!);
 
     this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(intake), { prefix: this.intakePrefix });
+    this.acceptNagFindings([inline, intake, read], created?.bucket);
   }
 
   /**
@@ -226,6 +229,29 @@ export class EnvelopeEncryptedBucket extends Construct {
     }
   }
 
+  /** cdk-nag AwsSolutions findings that are by design, each with its reason. */
+  private acceptNagFindings(functions: lambda.Function[], createdBucket?: s3.Bucket): void {
+    if (createdBucket) {
+      acceptFinding(createdBucket, 'S1', 'Server access logs are opt-in (bucketProps.serverAccessLogsBucket): every envelope ' +
+        'encryption and decryption is already a KMS call in CloudTrail, with the bucket and object key in its encryption context.');
+    }
+    // aws-cdk-lib's per-stack singleton that applies bucket notifications.
+    const notificationsHandler = Stack.of(this).node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    if (notificationsHandler) {
+      acceptFinding(notificationsHandler, 'IAM4', "aws-cdk-lib's bucket-notifications handler uses AWSLambdaBasicExecutionRole only to write its own CloudWatch Logs.",
+        ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+    }
+    for (const fn of functions) {
+      acceptFinding(fn, 'IAM4', 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs.',
+        ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+      NagSuppressions.addResourceSuppressions(fn, [{
+        id: 'AwsSolutions-IAM5',
+        reason: `Object ARNs end in the function's prefix (${this.intakePrefix}* or ${this.protectedPrefix}*): it handles any object under it, and nothing else.`,
+        appliesTo: [{ regex: `/^Resource::.*\\/(${escapeRegex(this.intakePrefix)}|${escapeRegex(this.protectedPrefix)})\\*$/` }],
+      }], true);
+    }
+  }
+
   private createBucket(overrides: s3.BucketProps): { bucket: s3.Bucket; name: string } {
     const name = overrides.bucketName ?? generatedBucketName(this);
     const bucket = new s3.Bucket(this, 'Bucket', {
@@ -256,6 +282,10 @@ export class EnvelopeEncryptedBucket extends Construct {
       ...options,
     });
   }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 function allow(fn: lambda.Function, actions: string[], resources: string[]): void {

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { OBJECT_CONTEXT_KEYS } from '../../lambda/envelope/object-location';
 import { EnvelopeEncryptedBucket, EnvelopeEncryptedBucketProps, ManagedKey, ObjectEncryptionContext } from '../../src';
 import { evaluateKeyAccess } from '../../src/lint/evaluator';
+import { controlTowerKmsChecks, nagFindings } from '../support/compliance';
 import { FAKE_ENV, KeyAccess, logicalIdOf } from '../support/iam';
 import { stableTemplateJson, synthTemplate } from '../support/template';
 
@@ -81,7 +82,7 @@ describe('resources', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { INTAKE_PREFIX: 'intake/' } } } });
     expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions) as any[]) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Architectures: ['arm64'] });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler', Architectures: ['arm64'] });
       expect(fn.Properties.Environment.Variables).toEqual({
         ENVELOPE_KEY_ARN: { 'Fn::GetAtt': [logicalIdOf(built.docs.key), 'Arn'] },
         BUCKET_NAME: { 'Fn::Join': ['', [expect.stringMatching(/^stack-docs-[0-9a-f]{8}-$/), { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] },
@@ -293,6 +294,20 @@ test('bucketProps overrides that keep it secure are applied', () => {
   t.hasResourceProperties('AWS::S3::Bucket', {
     BucketName: 'my-docs',
     LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'Archive' })]) },
+  });
+});
+
+describe('compliance', () => {
+  test('no unaccepted cdk-nag AwsSolutions finding', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new EnvelopeEncryptedBucket(stack, 'Docs');
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('the key passes the Control Tower KMS controls that apply', () => {
+    const checks = controlTowerKmsChecks(json);
+    expect(checks['CT.KMS.PR.1'].status).toBe('PASS');
+    expect(checks['CT.KMS.PR.3'].status).toBe('PASS');
   });
 });
 

@@ -370,10 +370,20 @@ export function conditionEntries(statement: PolicyStatement): ConditionEntry[] {
   });
 }
 
+const WILDCARD_CACHE = new Map<string, RegExp>();
+const WILDCARD_CACHE_SIZE = 10_000;
+
 /** IAM-style wildcard match (`*`, `?`), case-insensitive as action names are. */
 export function wildcardMatch(pattern: string, value: string): boolean {
-  const regex = '^' + pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$';
-  return new RegExp(regex, 'i').test(value);
+  if (!pattern.includes('*') && !pattern.includes('?')) return pattern.toLowerCase() === value.toLowerCase();
+  let regex = WILDCARD_CACHE.get(pattern);
+  if (!regex) {
+    const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    regex = new RegExp(`^${source}$`, 'i');
+    if (WILDCARD_CACHE.size >= WILDCARD_CACHE_SIZE) WILDCARD_CACHE.clear();
+    WILDCARD_CACHE.set(pattern, regex);
+  }
+  return regex.test(value);
 }
 
 /** Human-readable label of a statement for messages: `Sid "X"` or `statement #3`. */

@@ -11,16 +11,23 @@ import { SignatureV4 } from '@smithy/signature-v4';
 
 export const REGION = 'eu-west-1';
 
+function toBuffer(data: ArrayBuffer | ArrayBufferView): Buffer {
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+}
+
 /** SHA-256 / HMAC-SHA-256 in the shape the signer expects (it only needs the primitives). */
 class NodeSha256 {
   private hash!: Hash | Hmac;
 
-  constructor(private readonly secret?: string | Uint8Array) {
+  private readonly secret?: Buffer | string;
+
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.secret = secret === undefined || typeof secret === 'string' ? secret : toBuffer(secret);
     this.reset();
   }
 
-  public update(data: string | Uint8Array): void {
-    this.hash.update(data);
+  public update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(typeof data === 'string' ? data : toBuffer(data));
   }
 
   public async digest(): Promise<Uint8Array> {
@@ -55,12 +62,15 @@ export interface ClientTarget {
   readonly tls?: https.RequestOptions;
 }
 
+/** Changes a signed request before it is sent. */
+export type RequestMutation = (request: { headers: Record<string, string>; body: string }) => void;
+
 export interface RequestOptions {
   readonly method?: string;
   /** Signs with these settings; omit to send an unsigned request. */
   readonly sign?: SignOptions;
   /** Changes the request after signing (tampering tests). */
-  readonly mutate?: (request: { headers: Record<string, string>; body: string }) => void;
+  readonly mutate?: RequestMutation;
   readonly agent?: http.Agent;
 }
 

@@ -28,7 +28,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 test('a minimal configuration gets the documented defaults', () => {
-  const document = { ...valid(), server: { tls: { certificate: 'C', privateKey: 'K' } }, healthCheck: undefined };
+  const document: Record<string, any> = { ...valid(), server: { tls: { certificate: 'C', privateKey: 'K' } }, healthCheck: undefined };
   document.pkcs11.sessionPoolSize = undefined;
   const config = parseConfig(JSON.stringify(document), {});
   expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8443, plainHttp: false, maxConnections: 1024, requestTimeoutMs: 5000 });

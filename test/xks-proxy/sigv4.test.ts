@@ -4,14 +4,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requestMetadata, SignOptions, TestCredential, xksRequest, XksResponse } from './client';
+import { requestMetadata, RequestMutation, SignOptions, TestCredential, xksRequest, XksResponse } from './client';
 import { newCredential, ProxyFixture, startFixture } from './fixture';
 
 const [a, b, c] = [newCredential(), newCredential(), newCredential()];
 let fixture: ProxyFixture;
 const HEALTH = '/ks/a/kms/xks/v1/health';
 const body = { requestMetadata: requestMetadata({ kmsOperation: 'KmsHealthCheck' }) };
-const send = (sign?: SignOptions, mutate?: Parameters<typeof xksRequest>[3]['mutate']): Promise<XksResponse> =>
+const send = (sign?: SignOptions, mutate?: RequestMutation): Promise<XksResponse> =>
   xksRequest({ port: fixture.apiPort }, HEALTH, body, { sign, mutate });
 const MINUTE = 60_000;
 

@@ -53,7 +53,7 @@ const ALLOW_ALL: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: '*', 
 /** Builds the access matrix of every key in the templates. */
 export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport {
   const contexts = inputs.map((input) => {
-    const names = new ResourceNames(input.stackName, input.template);
+    const names = new ResourceNames(input);
     return { input, names, identities: identityPrincipals(input.stackName, input.template, names) };
   });
   const allIdentities = contexts.flatMap((c) => c.identities);
@@ -88,9 +88,10 @@ function rowsOf(
     const cells: Record<string, Cell> = {};
     for (const capability of CAPABILITIES) {
       const applicable = !capability.usages || keyUsage === 'unknown' || capability.usages.includes(keyUsage);
-      cells[capability.id] = applicable
+      const cell = applicable
         ? analyseCell({ ...candidate, keyPolicy, keyArn, keyAccount: THIS_ACCOUNT }, capability.actions(symmetric))
-        : { status: 'not-applicable', conditions: [], allowedActions: [] };
+        : { status: 'not-applicable' as const, conditions: [], allowedActions: [] };
+      cells[capability.id] = { ...cell, conditions: cell.conditions.map((c) => names.displayName(c)) };
     }
     return { principal: candidate.label, source: candidate.source, cells };
   };

@@ -1,25 +1,31 @@
 /**
- * Turns resolved template values into concrete evaluator input: pseudo parameters become a
- * placeholder account and Region, `Fn::GetAtt` of roles, users and keys in the loaded templates
- * become synthetic ARNs, and any other unresolved principal gets a synthetic ARN of its own so it
- * still shows up as one row of the matrix.
+ * Turns resolved template values into concrete evaluator input: the template's own account
+ * (`${AWS::AccountId}`, or the literal account of its environment) becomes one placeholder account,
+ * the partition `aws`, and the Region stays `${AWS::Region}`; `Fn::GetAtt` of roles, users and keys
+ * in the loaded templates become synthetic ARNs, and any other unresolved principal gets a
+ * synthetic ARN of its own so it still shows up as one row of the matrix. Display text maps the
+ * placeholder back.
  */
 import { CfnTemplate, isOpaque, isPlainObject, Opaque, Resolved } from '../template';
 
-/** The account the templates deploy to, when they say `${AWS::AccountId}`. */
+/** Placeholder for the account the templates deploy to (a 12-digit id, as ARNs need one). */
 export const THIS_ACCOUNT = '000000000000';
-const REGION = 'us-east-1';
-const PSEUDO_VALUES: Record<string, string> = {
-  '${AWS::AccountId}': THIS_ACCOUNT,
-  '${AWS::Partition}': 'aws',
-  '${AWS::Region}': REGION,
-  '${AWS::URLSuffix}': 'amazonaws.com',
-};
+const ACCOUNT_TOKEN = '${AWS::AccountId}';
+const REGION_TOKEN = '${AWS::Region}';
 
 /** A template loaded for explain. */
 export interface ExplainInput {
   readonly stackName: string;
   readonly template: CfnTemplate;
+  /** The account the stack deploys to, when the template spells it literally (CDK stacks with an `env`). */
+  readonly account?: string;
+  /** The Region the stack deploys to, when the template spells it literally. */
+  readonly region?: string;
+}
+
+/** `value` as a whole token: bounded by the string's ends, `:`, `.`, `/` or `-`. */
+function tokenPattern(value: string): RegExp {
+  return new RegExp(`(^|[:./-])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[:./-])`, 'g');
 }
 
 /** Resources of the loaded templates that a policy may refer to with Ref / Fn::GetAtt. */
@@ -28,9 +34,18 @@ export class ResourceNames {
   private readonly opaqueArns = new Map<string, string>();
   private readonly displayNames = new Map<string, string>();
 
-  constructor(private readonly stackName: string, template: CfnTemplate) {
-    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
-      const arn = syntheticArn(stackName, logicalId, resource.Type, resource.Properties);
+  private readonly stackName: string;
+  private readonly account?: string;
+  private readonly replacements: [RegExp, string][] = [];
+
+  constructor(input: ExplainInput) {
+    this.stackName = input.stackName;
+    this.account = input.account;
+    if (input.account) this.replacements.push([tokenPattern(input.account), `$1${THIS_ACCOUNT}`]);
+    if (input.region) this.replacements.push([tokenPattern(input.region), `$1${REGION_TOKEN}`]);
+    this.replacements.push([/\$\{AWS::AccountId\}/g, THIS_ACCOUNT], [/\$\{AWS::Partition\}/g, 'aws']);
+    for (const [logicalId, resource] of Object.entries(input.template.Resources ?? {})) {
+      const arn = syntheticArn(input.stackName, logicalId, resource.Type, resource.Properties);
       if (arn) this.arnByRef.set(logicalId, arn);
     }
   }
@@ -42,13 +57,12 @@ export class ResourceNames {
 
   /** Replaces pseudo parameters and `Fn::GetAtt X.Arn` of known resources, everywhere in `value`. */
   public concretize(value: Resolved): Resolved {
-    if (typeof value === 'string') return replacePseudo(value);
+    if (typeof value === 'string') return this.normalise(value);
     if (isOpaque(value)) {
       const ref = value.ref;
       const known = ref && (ref.attribute === 'Arn' || ref.attribute === undefined) ? this.arnByRef.get(ref.logicalId) : undefined;
       if (known && ref?.attribute === 'Arn') return known;
-      const text = replacePseudo(value.text);
-      return text.includes('${') ? new Opaque(text, value.ref) : text;
+      return new Opaque(this.normalise(value.text), value.ref);
     }
     if (Array.isArray(value)) return value.map((item) => this.concretize(item));
     if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.concretize(v)]));
@@ -66,14 +80,14 @@ export class ResourceNames {
     return arn;
   }
 
-  /** What the template says for a principal: the unresolved expression behind a synthetic ARN. */
-  public displayName(arn: string): string {
-    return this.displayNames.get(arn) ?? arn;
+  /** What the template says: the unresolved expression behind a synthetic ARN, the own account as in the template. */
+  public displayName(text: string): string {
+    return this.displayNames.get(text) ?? text.replace(tokenPattern(THIS_ACCOUNT), `$1${this.account ?? ACCOUNT_TOKEN}`);
   }
-}
 
-function replacePseudo(text: string): string {
-  return text.replace(/\$\{AWS::[A-Za-z]+\}/g, (name) => PSEUDO_VALUES[name] ?? name);
+  private normalise(text: string): string {
+    return this.replacements.reduce((result, [pattern, replacement]) => result.replace(pattern, replacement), text);
+  }
 }
 
 function syntheticArn(stackName: string, logicalId: string, type: string, properties: Record<string, unknown> = {}): string | undefined {
@@ -82,7 +96,7 @@ function syntheticArn(stackName: string, logicalId: string, type: string, proper
     case 'AWS::IAM::Role': return `arn:aws:iam::${THIS_ACCOUNT}:role/${name('RoleName')}`;
     case 'AWS::IAM::User': return `arn:aws:iam::${THIS_ACCOUNT}:user/${name('UserName')}`;
     case 'AWS::KMS::Key':
-    case 'AWS::KMS::ReplicaKey': return `arn:aws:kms:${REGION}:${THIS_ACCOUNT}:key/${stackName}-${logicalId}`;
+    case 'AWS::KMS::ReplicaKey': return `arn:aws:kms:${REGION_TOKEN}:${THIS_ACCOUNT}:key/${stackName}-${logicalId}`;
     default: return undefined;
   }
 }

@@ -25,7 +25,7 @@ test('markdown (default) for template files: one table per key, conditions as no
   expect(stdout).toContain('| principal | administer | change policy | delete | disable | encrypt | decrypt | sign | verify | MAC | derive | create grant |');
   expect(stdout).toMatch(/\| iam-delegated\/ReaderRole \|( ❌ \|){5} ◐ partly \(kms:Decrypt\) via IAM \|/);
   expect(stdout).toContain('| iam-delegated/AppRole | ❌ | ❌ | ❌ | ❌ | ⚠️ if [2] | ⚠️ if [2] |');
-  expect(stdout).toContain('2. `StringEquals kms:ViaService = dynamodb.us-east-1.amazonaws.com`');
+  expect(stdout).toContain('2. `StringEquals kms:ViaService = dynamodb.${AWS::Region}.amazonaws.com`');
   // Roles of every loaded template count (one account): strict.yaml's kms:* role reaches the delegated key.
   expect(stdout).toContain('| strict/PowerUser | ✅ allowed via IAM |');
 });

@@ -57,7 +57,7 @@ test('the page loads without console errors or network requests and shows every 
   const reader = tables.first().locator('tbody tr', { hasText: 'iam-delegated/ReaderRole' });
   await expect(reader.locator('td.partial').textContent()).resolves.toBe('◐ partly (kms:Decrypt)via IAM');
   const app = tables.first().locator('tbody tr', { hasText: 'iam-delegated/AppRole' });
-  await expect(app.locator('td.conditional li').first().textContent()).resolves.toBe('StringEquals kms:ViaService = dynamodb.us-east-1.amazonaws.com');
+  await expect(app.locator('td.conditional li').first().textContent()).resolves.toBe('StringEquals kms:ViaService = dynamodb.${AWS::Region}.amazonaws.com');
   // Styled: an allowed cell is green, not the default transparent background.
   type Styles = { getComputedStyle(element: unknown): { backgroundColor: string } };
   const allowed = await tables.first().locator('td.allowed').first().evaluate((el) => (globalThis as unknown as Styles).getComputedStyle(el).backgroundColor);

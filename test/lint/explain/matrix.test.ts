@@ -35,7 +35,7 @@ describe('hand-written IAM_DELEGATED key', () => {
 
   test('conditions, partial actions and row sources are listed', () => {
     const row = (name: string) => key.rows.find((r) => r.principal === name)!;
-    expect(row('iam-delegated/AppRole').cells.encrypt.conditions).toEqual(['StringEquals kms:ViaService = dynamodb.us-east-1.amazonaws.com']);
+    expect(row('iam-delegated/AppRole').cells.encrypt.conditions).toEqual(['StringEquals kms:ViaService = dynamodb.${AWS::Region}.amazonaws.com']);
     expect(row('this account (root)').cells['create-grant'].conditions).toEqual([
       'not (BoolIfExists kms:GrantIsForAWSResource = false AND BoolIfExists aws:PrincipalIsAWSService = false)',
     ]);
@@ -53,7 +53,7 @@ describe('hand-written STRICT keys (YAML, short-form tags)', () => {
     expect(compact(keyOf(report, 'DataKey'))).toEqual({
       '${DeployRoleArn}': ['partial', 'allowed', 'allowed', 'denied', 'denied', 'denied', ...NA4, 'denied'],
       'strict/AdminRole': ['allowed', 'denied', 'allowed', 'allowed', 'denied', 'denied', ...NA4, 'denied'],
-      'service logs.us-east-1.amazonaws.com': ['denied', 'denied', 'denied', 'denied', 'conditional', 'conditional', ...NA4, 'denied'],
+      'service logs.${AWS::Region}.amazonaws.com': ['denied', 'denied', 'denied', 'denied', 'conditional', 'conditional', ...NA4, 'denied'],
     });
   });
 

@@ -3,6 +3,7 @@
  * key, who can do what with it, computed by our key-policy evaluator over the key policy and the
  * IAM policies of the same templates.
  */
+import { environmentOf, stackEnvironments } from './environment';
 import { loadInputs, LoadError } from './load';
 import { EXPLAIN_FORMATS, ExplainFormat, explainTemplates, renderReport } from '../src/lint/explain';
 
@@ -21,10 +22,14 @@ grant). Each cell is allowed, allowed only under the listed conditions, partly a
 "via IAM" marks access that exists only through the account-root statement of the key policy.
 
 Inputs: a cloud assembly directory (default: cdk.out) or CloudFormation templates (JSON or YAML).
+All of them are taken to deploy to one account, whose roles' IAM policies may reach every key.
 
 Options:
-  --format <f>   markdown (default; fits a pull-request comment), html (one self-contained page), json
-  -h, --help     show this help
+  --format <f>    markdown (default; fits a pull-request comment), html (one self-contained page), json
+  --account <id>  the account the templates deploy to, when they spell it literally (default: the
+                  stack environments of a cloud assembly; otherwise \${AWS::AccountId} is the own account)
+  --region <r>    the Region, likewise
+  -h, --help      show this help
 
 Exit codes: 0 success, 2 unusable input or arguments.
 `;
@@ -32,6 +37,8 @@ Exit codes: 0 success, 2 unusable input or arguments.
 interface ExplainArgs {
   readonly inputs: string[];
   readonly format: ExplainFormat;
+  readonly account?: string;
+  readonly region?: string;
   readonly help: boolean;
 }
 
@@ -40,24 +47,32 @@ class UsageError extends Error {}
 function parseArgs(args: readonly string[]): ExplainArgs {
   const inputs: string[] = [];
   let format: ExplainFormat = 'markdown';
+  let account: string | undefined;
+  let region: string | undefined;
   let help = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
+    const option = /^(--format|--account|--region)(?:=(.*))?$/.exec(arg);
+    const value = option ? (option[2] ?? args[++i]) : undefined;
+    const shown = value === undefined ? 'nothing' : `"${value}"`;
     if (arg === '-h' || arg === '--help') {
       help = true;
-    } else if (arg === '--format' || arg.startsWith('--format=')) {
-      const value = arg === '--format' ? args[++i] : arg.slice('--format='.length);
-      if (!EXPLAIN_FORMATS.includes(value as ExplainFormat)) {
-        throw new UsageError(`--format must be one of ${EXPLAIN_FORMATS.join(', ')} (got ${value === undefined ? 'nothing' : `"${value}"`})`);
-      }
+    } else if (option?.[1] === '--format') {
+      if (!EXPLAIN_FORMATS.includes(value as ExplainFormat)) throw new UsageError(`--format must be one of ${EXPLAIN_FORMATS.join(', ')} (got ${shown})`);
       format = value as ExplainFormat;
+    } else if (option?.[1] === '--account') {
+      if (!/^\d{12}$/.test(value ?? '')) throw new UsageError(`--account takes a 12-digit account id (got ${shown})`);
+      account = value;
+    } else if (option?.[1] === '--region') {
+      if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value ?? '')) throw new UsageError(`--region takes a Region name such as eu-west-1 (got ${shown})`);
+      region = value;
     } else if (arg.startsWith('-')) {
       throw new UsageError(`unknown option ${arg} (see --help)`);
     } else {
       inputs.push(arg);
     }
   }
-  return { inputs, format, help };
+  return { inputs, format, account, region, help };
 }
 
 /** Runs `explain`; returns the exit code. */
@@ -69,7 +84,11 @@ export async function runExplain(args: string[], io: ExplainIo): Promise<number>
       return 0;
     }
     const templates = loadInputs(parsed.inputs);
-    const report = explainTemplates(templates.map(({ stackName, template }) => ({ stackName, template })));
+    const environments = stackEnvironments(parsed.inputs);
+    const report = explainTemplates(templates.map(({ stackName, template }) => {
+      const environment = environmentOf(environments, stackName);
+      return { stackName, template, account: parsed.account ?? environment.account, region: parsed.region ?? environment.region };
+    }));
     io.stdout(renderReport(report, parsed.format));
     return 0;
   } catch (error) {

@@ -63,6 +63,36 @@ test('a cloud assembly: every stack, construct paths beside logical ids', async 
   expect(stdout).toMatch(/\| First\/Worker\/Resource \|( ❌ \|){5} ✅ allowed \|/);
 });
 
+test('a stack with an env spells its account literally: the manifest environment says it is the own account', async () => {
+  const outdir = path.join(tmp, 'env.out');
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Pinned', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const admin = new iam.Role(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal() });
+  new ManagedKey(stack, 'Key', { administrators: [admin] });
+  app.synth();
+  const { code, stdout } = await explain('--format', 'json', outdir);
+  expect(code).toBe(0);
+  const rows = JSON.parse(stdout).keys[0].rows.map((row: { principal: string }) => row.principal);
+  expect(rows).toContain('this account (root)');
+  expect(rows).not.toContain('account 123456789012');
+  expect(rows).toContain('any other IAM principal of this account whose IAM policies allow it');
+});
+
+test('--account: a template that names its own account literally', async () => {
+  const file = path.join(tmp, 'literal-account.json');
+  fs.writeFileSync(file, JSON.stringify({
+    Resources: {
+      Key: {
+        Type: 'AWS::KMS::Key',
+        Properties: { KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] } },
+      },
+    },
+  }));
+  const principals = async (...args: string[]) => JSON.parse((await explain('--format=json', file, ...args)).stdout).keys[0].rows.map((r: { principal: string }) => r.principal);
+  expect(await principals()).toEqual(['account 111122223333']);
+  expect(await principals('--account', '111122223333')).toEqual(['this account (root)', 'any other IAM principal of this account whose IAM policies allow it']);
+});
+
 test('--help prints usage and exits 0', async () => {
   const { code, stdout } = await explain('--help');
   expect(code).toBe(0);
@@ -72,6 +102,8 @@ test('--help prints usage and exits 0', async () => {
 test.each([
   [['--format', 'pdf', 'x.json'], /--format must be one of markdown, html, json \(got "pdf"\)/],
   [['--colour'], /unknown option --colour/],
+  [['--account', '12345'], /--account takes a 12-digit account id \(got "12345"\)/],
+  [['--region'], /--region takes a Region name such as eu-west-1 \(got nothing\)/],
   [[path.join(tmp, 'missing.json')], /missing\.json: no such file or directory/],
 ])('unusable arguments or input %j: one line on stderr, exit 2', async (args, message) => {
   const { code, stdout, stderr } = await explain(...args);

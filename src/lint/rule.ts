@@ -13,6 +13,7 @@ import {
   Resolved,
   ResolvedObject,
   conditionEntries,
+  isAllow,
   isOpaque,
   isPlainObject,
   policyStatements,
@@ -108,6 +109,14 @@ export function statementLocation(index: number): string {
 /** A violation about one statement, labelled with its Sid or position. */
 export function statementViolation(statement: PolicyStatement, index: number, text: string, severity?: LintSeverity): Violation {
   return { message: `${statementLabel(statement, index)} ${text}`, location: statementLocation(index), severity };
+}
+
+/** Checks every Allow statement: `check` names the problem of one statement, or returns undefined. */
+export function checkAllowStatements(statements: IndexedStatement[], check: (statement: PolicyStatement) => string | undefined): Violation[] {
+  return statements.flatMap(({ statement, index }) => {
+    const problem = isAllow(statement) ? check(statement) : undefined;
+    return problem ? [statementViolation(statement, index, problem)] : [];
+  });
 }
 
 /** Which of `actions` the statement's Action (or NotAction) covers; opaque actions cover nothing. */

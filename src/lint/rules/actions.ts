@@ -4,7 +4,7 @@
  */
 import { KeyActions } from '../../key/actions';
 import { LintSeverity } from '../finding';
-import { KEY_TYPES, Rule, conditionsOn, coveredActions, isTrue, statementViolation, summarize } from '../rule';
+import { KEY_TYPES, Rule, checkAllowStatements, conditionsOn, coveredActions, isTrue, summarize } from '../rule';
 import {
   PolicyStatement,
   isAccountRootPrincipal,
@@ -25,17 +25,16 @@ export const broadActions: Rule = {
   resourceTypes: KEY_TYPES,
   description: 'kms:*, NotAction or an action wildcard granted to anyone other than the account root grants more than the role needs, including actions added to KMS later.',
   fix: 'List the actions explicitly (e.g. kms:Encrypt, kms:Decrypt, kms:GenerateDataKey); keep kms:* for the account-root statement only.',
-  check: ({ statements }) => statements.flatMap(({ statement, index }) => {
-    if (!isAllow(statement)) return [];
+  check: ({ statements }) => checkAllowStatements(statements, (statement) => {
     const { actions, not } = statementActions(statement);
     const broad = actions.filter((action): action is string => typeof action === 'string' && isBroadAction(action));
-    if (!not && broad.length === 0) return [];
+    if (!not && broad.length === 0) return undefined;
     const { principals, not: notPrincipal } = statementPrincipals(statement);
     const others = notPrincipal ? principals : principals.filter((entry) => !isAccountRootPrincipal(entry));
-    if (!notPrincipal && others.length === 0) return [];
+    if (!notPrincipal && others.length === 0) return undefined;
     const what = not ? 'NotAction' : summarize(broad);
     const whom = notPrincipal ? 'everyone except a NotPrincipal' : others.map((entry) => String(entry.value)).join(', ');
-    return [statementViolation(statement, index, `grants ${what} to ${whom}`)];
+    return `grants ${what} to ${whom}`;
   }),
 };
 

@@ -3,8 +3,8 @@
  * no encryption context at all, unless the statement requires a context to exist.
  */
 import { LintSeverity } from '../finding';
-import { KEY_TYPES, Rule, isFalse, statementViolation } from '../rule';
-import { ConditionEntry, conditionEntries, isAllow } from '../template';
+import { KEY_TYPES, Rule, checkAllowStatements, isFalse } from '../rule';
+import { ConditionEntry, conditionEntries } from '../template';
 
 function isEncryptionContextKey(key: string): boolean {
   return key.toLowerCase().startsWith('kms:encryptioncontext');
@@ -23,11 +23,10 @@ export const forAllValuesWithoutContext: Rule = {
   resourceTypes: KEY_TYPES,
   description: 'ForAllValues with an encryption-context condition in an Allow also matches requests that carry no encryption context at all.',
   fix: 'Add "Null": {"kms:EncryptionContextKeys": "false"} to the same statement, or use StringEquals on kms:EncryptionContext:<key>.',
-  check: ({ statements }) => statements.flatMap(({ statement, index }) => {
-    if (!isAllow(statement)) return [];
+  check: ({ statements }) => checkAllowStatements(statements, (statement) => {
     const entries = conditionEntries(statement);
     const loose = entries.filter((entry) => entry.qualifier === 'ForAllValues' && isEncryptionContextKey(entry.key));
-    if (loose.length === 0 || requiresContext(entries)) return [];
-    return [statementViolation(statement, index, `uses ${loose[0].operator} on ${loose[0].key} without requiring an encryption context (also matches requests with none)`)];
+    if (loose.length === 0 || requiresContext(entries)) return undefined;
+    return `uses ${loose[0].operator} on ${loose[0].key} without requiring an encryption context (also matches requests with none)`;
   }),
 };

@@ -3,8 +3,8 @@
  * confused-deputy protection (KMS6).
  */
 import { LintSeverity } from '../finding';
-import { KEY_TYPES, Rule, conditionsOn, isRestricting, statementViolation } from '../rule';
-import { isAllow, isWildcardPrincipal, statementPrincipals } from '../template';
+import { KEY_TYPES, Rule, checkAllowStatements, conditionsOn, isRestricting } from '../rule';
+import { isWildcardPrincipal, statementPrincipals } from '../template';
 
 /** Condition keys that pin a wildcard principal to known callers. */
 const RESTRICTING_KEYS = new Set([
@@ -24,13 +24,11 @@ export const wildcardPrincipal: Rule = {
   resourceTypes: KEY_TYPES,
   description: 'An Allow to a wildcard principal ("*", {"AWS": "*"}, or Allow with NotPrincipal) without a condition that restricts the caller lets anyone use the key.',
   fix: 'Name the principals, or add a condition on aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount, aws:SourceAccount, aws:SourceArn or aws:PrincipalArn.',
-  check: ({ statements }) => statements.flatMap(({ statement, index }) => {
-    if (!isAllow(statement)) return [];
+  check: ({ statements }) => checkAllowStatements(statements, (statement) => {
     const { principals, not } = statementPrincipals(statement);
     const wildcard = not || principals.some(isWildcardPrincipal);
-    if (!wildcard || conditionsOn(statement, RESTRICTING_KEYS).some(isRestricting)) return [];
-    const who = not ? 'everyone except a NotPrincipal' : 'a wildcard principal';
-    return [statementViolation(statement, index, `allows ${who} without a restricting condition`)];
+    if (!wildcard || conditionsOn(statement, RESTRICTING_KEYS).some(isRestricting)) return undefined;
+    return `allows ${not ? 'everyone except a NotPrincipal' : 'a wildcard principal'} without a restricting condition`;
   }),
 };
 
@@ -44,10 +42,9 @@ export const servicePrincipalWithoutSource: Rule = {
   resourceTypes: KEY_TYPES,
   description: 'A service principal allowed without aws:SourceArn or aws:SourceAccount can be made to use the key on behalf of any account (confused deputy).',
   fix: 'Add a StringEquals aws:SourceAccount or ArnLike aws:SourceArn condition naming your account or resource.',
-  check: ({ statements }) => statements.flatMap(({ statement, index }) => {
-    if (!isAllow(statement)) return [];
+  check: ({ statements }) => checkAllowStatements(statements, (statement) => {
     const services = statementPrincipals(statement).principals.filter((entry) => entry.kind === 'Service');
-    if (services.length === 0 || conditionsOn(statement, SOURCE_KEYS).some(isRestricting)) return [];
-    return [statementViolation(statement, index, `allows service principal ${services.map((s) => String(s.value)).join(', ')} without aws:SourceArn or aws:SourceAccount`)];
+    if (services.length === 0 || conditionsOn(statement, SOURCE_KEYS).some(isRestricting)) return undefined;
+    return `allows service principal ${services.map((s) => String(s.value)).join(', ')} without aws:SourceArn or aws:SourceAccount`;
   }),
 };

@@ -63,6 +63,9 @@ async function main(): Promise<void> {
     process.stdout.write(`configuration OK: ${config.keyStores.length} key store(s)\n`);
     return;
   }
+  // PKCS#11 calls run on libuv worker threads (4 by default, read at their first use): give every
+  // pooled session a thread, or a network HSM's latency would cap throughput at 4 calls in flight.
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.pkcs11.sessionPoolSize));
   const log = new Logger(process.env.XKS_LOG_LEVEL);
   const proxy = await startProxy(config, { source, log });
   process.on('SIGHUP', () => proxy.reload());

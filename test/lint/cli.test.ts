@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as os from 'os';
@@ -211,5 +212,20 @@ describe('help', () => {
     const { code, stderr } = await run();
     expect(code).toBe(2);
     expect(stderr).toMatch(/^Usage: cdk-kms-patterns <command>/);
+  });
+});
+
+describe('the bundled bin (assets/cli/index.js)', () => {
+  const bin = path.join(__dirname, '..', '..', 'assets', 'cli', 'index.js');
+
+  test('runs lint with the same exit codes and output as main()', async () => {
+    if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run \`npx projen bundle\``);
+    const file = path.join(TEMPLATES, 'guard-regressions.json');
+    const bundled = spawnSync(process.execPath, [bin, 'lint', file, '--format', 'json'], { encoding: 'utf-8' });
+    expect(bundled.status).toBe(1);
+    expect(JSON.parse(bundled.stdout)).toEqual(JSON.parse((await run('lint', file, '--format', 'json')).stdout));
+    const broken = spawnSync(process.execPath, [bin, 'lint', path.join(TEMPLATES, 'broken.json')], { encoding: 'utf-8' });
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toMatch(/invalid JSON/);
   });
 });

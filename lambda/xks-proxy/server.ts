@@ -61,6 +61,11 @@ function buildState(keyStores: readonly KeyStoreConfig[], previous?: KeyStoreSta
   return { stores, authorizers, buckets };
 }
 
+/** Compares key-store configurations (in memory only: it contains the secrets). */
+function fingerprint(keyStores: readonly KeyStoreConfig[]): string {
+  return JSON.stringify(keyStores, (_, value: unknown) => (value instanceof Set ? [...value] : value));
+}
+
 class BodyTooLarge extends XksError {
   constructor() {
     super('ValidationException', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
@@ -117,6 +122,7 @@ export async function startProxy(config: ProxyConfig, options: ProxyOptions = {}
   const health = new HealthMonitor(hsm, config.pkcs11.healthKeyLabel, config.health, log);
   let ekm: ReturnType<Hsm['describe']> | undefined;
   let state = buildState(config.keyStores);
+  let activeFingerprint = fingerprint(config.keyStores);
 
   async function healthStatusResponse(): Promise<object> {
     const status = await health.status();
@@ -214,6 +220,9 @@ export async function startProxy(config: ProxyConfig, options: ProxyOptions = {}
     for (const section of ['server', 'healthCheck', 'pkcs11', 'health', 'proxy'] as const) {
       if (JSON.stringify(next[section]) !== JSON.stringify(config[section])) log.warn('config.restartRequired', { section });
     }
+    const nextFingerprint = fingerprint(next.keyStores);
+    if (nextFingerprint === activeFingerprint) return true;
+    activeFingerprint = nextFingerprint;
     state = buildState(next.keyStores, state);
     log.info('config.reloaded', { keyStores: next.keyStores.map((s) => s.uriPathPrefix) });
     return true;

@@ -91,3 +91,23 @@ test('credentials rotate by reloading the configuration without a restart', asyn
   expect((await send({ credential: c })).status).toBe(200);
   expect(fixture.process.pid).toBe(pid);
 });
+
+test('the configuration file is also re-read every reloadIntervalMs, without a signal', async () => {
+  const periodic = await startFixture([], (config) => {
+    config.keyStores[0].credentials = [a];
+    config.keyStores[0].keys = ['unused'];
+    config.reloadIntervalMs = 200;
+  });
+  try {
+    const sendTo = (credential: TestCredential) => xksRequest({ port: periodic.apiPort }, HEALTH, body, { sign: { credential } });
+    expectAuthFailure(await sendTo(c));
+    const document = JSON.parse(fs.readFileSync(periodic.configFile, 'utf8'));
+    document.keyStores[0].credentials = [a, c];
+    fs.writeFileSync(periodic.configFile, JSON.stringify(document));
+    const mark = periodic.logs.length;
+    await periodic.waitForLog((l, i) => i >= mark && l.msg === 'config.reloaded');
+    expect((await sendTo(c)).status).toBe(200);
+  } finally {
+    await periodic.stop();
+  }
+});

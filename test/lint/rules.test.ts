@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import {
   ADMIN_ARN, GRANT_GUARD, ROLE_ARN, ROOT_JOIN, ROOT_STATEMENT, allow, findingIds, findingsOf, keyTemplate,
 } from './policy-fixtures';
@@ -344,5 +346,22 @@ describe('intrinsic functions never crash a rule or raise a false alarm', () => 
     const template = keyTemplate([allow({ AWS: { Ref: 'Who' } }, 'kms:Decrypt')], { parameters: { Who: { Type: 'String', Default: '*' } } });
     expect(KeyPolicyLinter.lintResource('Key', template.Resources.Key, template).map((f) => f.ruleId)).toEqual(['KMS1']);
     expect(KeyPolicyLinter.lintResource('Key', template.Resources.Key).map((f) => f.ruleId)).toEqual([]);
+  });
+});
+
+describe('hand-written templates from outside this library', () => {
+  const load = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'lint', 'templates', name), 'utf-8'));
+  const summary = (template: any) => KeyPolicyLinter.lintTemplate(template).map((f) => `${f.logicalId} ${f.ruleId} ${f.severity}`);
+
+  test('Guard registry regressions: asymmetric and HMAC keys without rotation pass, {"AWS": "*"} fails', () => {
+    expect(summary(load('guard-regressions.json'))).toEqual(['PublicKey KMS1 error']);
+  });
+
+  test('the KMS console default policy: wildcard administrator and user actions, no CreateGrant guard', () => {
+    expect(summary(load('console-default-key-policy.json'))).toEqual(['AppKey KMS2 error', 'AppKey KMS2 error', 'AppKey KMS5 warning']);
+  });
+
+  test('a clean hand-written key passes every rule', () => {
+    expect(summary(load('clean.json'))).toEqual([]);
   });
 });

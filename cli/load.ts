@@ -101,7 +101,7 @@ export function loadTemplateFile(file: string, stackName?: string): LoadedTempla
 
 function readText(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf-8');
+    return fs.readFileSync(file, 'utf-8').replace(/^\uFEFF/, ''); // editors on Windows may add a BOM
   } catch (error) {
     throw new LoadError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }

@@ -141,5 +141,7 @@ describe('YAML templates with CloudFormation short-form tags', () => {
     expect(pretty.lineOf('Key')).toBe(8);
     expect(pretty.lineOf('Missing')).toBeUndefined();
     expect(loadTemplateFile(path.join(dir, 'min.json')).lineOf('Key')).toBe(1);
+    fs.writeFileSync(path.join(dir, 'bom.json'), '\uFEFF' + JSON.stringify(template));
+    expect(loadTemplateFile(path.join(dir, 'bom.json')).template).toEqual(template);
   });
 });

@@ -4,7 +4,7 @@
  * (or a role's `ManagedPolicyArns` that Ref a managed policy of the same template).
  * AWS managed policies (`arn:aws:iam::aws:policy/...`) are not known here and are not counted.
  */
-import { PolicyDocument } from '../evaluator';
+import { PolicyDocument, statementsOf } from '../evaluator';
 import { CfnTemplate, isOpaque, resolveIntrinsics, Resolved, toArray } from '../template';
 import { ResourceNames } from './principals';
 
@@ -57,4 +57,35 @@ export function identityPrincipals(stackName: string, template: CfnTemplate, nam
     const path = template.Resources?.[logicalId]?.Metadata?.['aws:cdk:path'];
     return { arn: names.arnOf(logicalId)!, label: typeof path === 'string' ? path : `${stackName}/${logicalId}`, policies: docs };
   });
+}
+
+/** Identities looked up by ARN, and by the keys their Allow statements may name (exact ARNs, or any key for wildcards). */
+export class IdentityIndex {
+  private readonly byArn = new Map<string, IdentityPrincipal>();
+  private readonly byResource = new Map<string, IdentityPrincipal[]>();
+  private readonly anyResource: IdentityPrincipal[] = [];
+
+  constructor(identities: readonly IdentityPrincipal[]) {
+    for (const identity of identities) {
+      this.byArn.set(identity.arn, identity);
+      const allows = identity.policies.flatMap(statementsOf).filter((s) => s.Effect === 'Allow');
+      const resources = allows.flatMap((s) => (s.NotResource !== undefined ? ['*'] : toArray(s.Resource as Resolved)));
+      if (resources.some((r) => typeof r === 'string' && /[*?]/.test(r))) {
+        this.anyResource.push(identity);
+        continue;
+      }
+      for (const resource of new Set(resources.filter((r): r is string => typeof r === 'string'))) {
+        this.byResource.set(resource, [...(this.byResource.get(resource) ?? []), identity]);
+      }
+    }
+  }
+
+  public withArn(arn: string): IdentityPrincipal | undefined {
+    return this.byArn.get(arn);
+  }
+
+  /** Identities with an Allow statement whose Resource may name this key. */
+  public mayAllowOn(keyArn: string): IdentityPrincipal[] {
+    return [...this.anyResource, ...(this.byResource.get(keyArn) ?? [])];
+  }
 }

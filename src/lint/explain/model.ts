@@ -2,12 +2,12 @@
  * The access matrix: for every KMS key in the loaded templates, who (rows) can do what (columns),
  * computed by our key-policy evaluator over the key policy and the IAM policies of the same templates.
  */
-import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, resourceMatches, statementsOf } from '../evaluator';
+import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 import { KEY_TYPES } from '../rule';
 import { constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../template';
 import { CAPABILITIES } from './capabilities';
 import { analyseCell, Cell } from './cell';
-import { identityPrincipals, IdentityPrincipal } from './identity';
+import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
 
 /** Where a row comes from. */
@@ -56,7 +56,7 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
     const names = new ResourceNames(input);
     return { input, names, identities: identityPrincipals(input.stackName, input.template, names) };
   });
-  const allIdentities = contexts.flatMap((c) => c.identities);
+  const identities = new IdentityIndex(contexts.flatMap((c) => c.identities));
   const keys = contexts.flatMap(({ input, names }) =>
     Object.entries(input.template.Resources ?? {})
       .filter(([, resource]) => KEY_TYPES.includes(resource.Type))
@@ -66,7 +66,7 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
         const keyArn = names.arnOf(logicalId)!;
         const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';
         const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : resource.Type === 'AWS::KMS::Key' ? 'ENCRYPT_DECRYPT' : 'unknown';
-        const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, allIdentities, names);
+        const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
         const path = constructPath(resource);
         return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, rows };
       }),
@@ -79,7 +79,7 @@ function rowsOf(
   keyArn: string,
   keySpec: string,
   keyUsage: string,
-  identities: IdentityPrincipal[],
+  identities: IdentityIndex,
   names: ResourceNames,
 ): MatrixRow[] {
   // A replica's spec is its primary's, not in the template: most are symmetric.
@@ -106,16 +106,11 @@ function rowsOf(
   // delegation, no IAM policy reaches the key.
   if (!reachesViaIam(anyIam)) return named;
   const namedArns = new Set(named.map((row) => row.principal));
-  const viaIam = identities
-    .filter((identity) => !namedArns.has(identity.label) && mayAllowOn(identity, keyArn))
+  const viaIam = identities.mayAllowOn(keyArn)
+    .filter((identity) => !namedArns.has(identity.label))
     .map((identity) => rowOf({ label: identity.label, caller: parseCaller(identity.arn), identityPolicies: identity.policies, source: 'iam-policy' }))
     .filter(reachesViaIam);
   return [...named, ...viaIam, anyIam];
-}
-
-/** Cheap pre-check: some Allow statement of the identity's policies names this key (or `*`). */
-function mayAllowOn(identity: IdentityPrincipal, keyArn: string): boolean {
-  return identity.policies.some((policy) => statementsOf(policy).some((s) => s.Effect === 'Allow' && resourceMatches(s, keyArn)));
 }
 
 /** Principals not named in the key policy get a row when the account-root delegation lets them in (a `*` row already covers the rest). */
@@ -124,7 +119,7 @@ function reachesViaIam(row: MatrixRow): boolean {
 }
 
 /** Rows for the principals named by the key policy's Allow statements, in order of first appearance. */
-function keyPolicyPrincipals(keyPolicy: PolicyDocument, identities: IdentityPrincipal[], names: ResourceNames): RowCandidate[] {
+function keyPolicyPrincipals(keyPolicy: PolicyDocument, identities: IdentityIndex, names: ResourceNames): RowCandidate[] {
   const candidates = new Map<string, RowCandidate>();
   const add = (label: string, principal: string, identityPolicies: readonly PolicyDocument[] = []) => {
     if (!candidates.has(label)) candidates.set(label, { label, caller: parseCaller(principal), identityPolicies, source: 'key-policy' });
@@ -136,7 +131,7 @@ function keyPolicyPrincipals(keyPolicy: PolicyDocument, identities: IdentityPrin
     for (const value of toArray(element.AWS as Resolved)) {
       if (typeof value !== 'string') continue;
       const account = accountOfRootEntry(value);
-      const identity = identities.find((i) => i.arn === value);
+      const identity = identities.withArn(value);
       if (value === '*') add('anyone (*)', `arn:aws:iam::${THIS_ACCOUNT}:role/anyone`);
       else if (account === THIS_ACCOUNT) add('this account (root)', `arn:aws:iam::${account}:root`);
       else if (account) add(`account ${account}`, `arn:aws:iam::${account}:root`, [ALLOW_ALL]);

@@ -13,6 +13,8 @@ export const THIS_ACCOUNT = '000000000000';
 const ACCOUNT_TOKEN = '${AWS::AccountId}';
 const REGION_TOKEN = '${AWS::Region}';
 
+const OWN_ACCOUNT = tokenPattern(THIS_ACCOUNT);
+
 /** A template loaded for explain. */
 export interface ExplainInput {
   readonly stackName: string;
@@ -82,7 +84,7 @@ export class ResourceNames {
 
   /** What the template says: the unresolved expression behind a synthetic ARN, the own account as in the template. */
   public displayName(text: string): string {
-    return this.displayNames.get(text) ?? text.replace(tokenPattern(THIS_ACCOUNT), `$1${this.account ?? ACCOUNT_TOKEN}`);
+    return this.displayNames.get(text) ?? text.replace(OWN_ACCOUNT, `$1${this.account ?? ACCOUNT_TOKEN}`);
   }
 
   private normalise(text: string): string {

@@ -42,10 +42,19 @@ export interface ProxyFixture {
   stop(): Promise<void>;
 }
 
-/** Starts the bundled proxy with `args` and resolves when it logs `started`. */
-export async function startProxyProcess(token: SoftHsmToken, configFile: string, env: NodeJS.ProcessEnv = {}): Promise<ProxyFixture> {
+/**
+ * Starts the bundled proxy and resolves when it logs `started`. `wrapper` runs it through another
+ * command first (e.g. the container entrypoint script).
+ */
+export async function startProxyProcess(
+  token: SoftHsmToken,
+  configFile: string,
+  env: NodeJS.ProcessEnv = {},
+  wrapper: readonly string[] = [],
+): Promise<ProxyFixture> {
   if (!fs.existsSync(PROXY_BUNDLE)) throw new Error(`${PROXY_BUNDLE} is missing: run \`npx projen bundle\``);
-  const child = spawn(process.execPath, [PROXY_BUNDLE, '--config', configFile], {
+  const command = [...wrapper, process.execPath, PROXY_BUNDLE, '--config', configFile];
+  const child = spawn(command[0], command.slice(1), {
     env: { ...token.env, XKS_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

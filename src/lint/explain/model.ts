@@ -48,6 +48,8 @@ interface RowCandidate {
   readonly source: RowSource;
 }
 
+/** Stands for any principal of this account that the key policy reaches through `*` or NotPrincipal. */
+const ANYONE = `arn:aws:iam::${THIS_ACCOUNT}:role/anyone`;
 const ALLOW_ALL: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 /** Builds the access matrix of every key in the templates. */
@@ -126,13 +128,14 @@ function keyPolicyPrincipals(keyPolicy: PolicyDocument, identities: IdentityInde
   };
   for (const statement of statementsOf(keyPolicy)) {
     if (statement.Effect !== 'Allow') continue;
-    if (statement.Principal === '*') add('anyone (*)', `arn:aws:iam::${THIS_ACCOUNT}:role/anyone`);
+    if (statement.Principal === '*') add('anyone (*)', ANYONE);
+    if (statement.NotPrincipal !== undefined) add(`anyone except ${principalList(statement.NotPrincipal, names)}`, ANYONE);
     const element = typeof statement.Principal === 'object' && statement.Principal !== null ? (statement.Principal as Record<string, unknown>) : {};
     for (const value of toArray(element.AWS as Resolved)) {
       if (typeof value !== 'string') continue;
       const account = accountOfRootEntry(value);
       const identity = identities.withArn(value);
-      if (value === '*') add('anyone (*)', `arn:aws:iam::${THIS_ACCOUNT}:role/anyone`);
+      if (value === '*') add('anyone (*)', ANYONE);
       else if (account === THIS_ACCOUNT) add('this account (root)', `arn:aws:iam::${account}:root`);
       else if (account) add(`account ${account}`, `arn:aws:iam::${account}:root`, [ALLOW_ALL]);
       else if (identity) add(identity.label, identity.arn, identity.policies);
@@ -145,6 +148,12 @@ function keyPolicyPrincipals(keyPolicy: PolicyDocument, identities: IdentityInde
     }
   }
   return [...candidates.values()];
+}
+
+/** The principals of a NotPrincipal element, as the template names them. */
+function principalList(element: unknown, names: ResourceNames): string {
+  if (typeof element !== 'object' || element === null) return String(element);
+  return Object.values(element as Record<string, Resolved>).flatMap((v) => toArray(v)).map((v) => names.displayName(String(v))).join(', ');
 }
 
 /** Unresolved AWS principals (e.g. `Fn::ImportValue`) become synthetic ARNs of their own. */

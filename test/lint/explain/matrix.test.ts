@@ -87,6 +87,26 @@ test('a replica key: its spec is unknown, so every capability is shown, with the
   expect(compact(key)).toEqual({ 'arn:aws:iam::111122223333:role/reader': cells });
 });
 
+test('an Allow with NotPrincipal reaches everyone except the principals it lists', () => {
+  const key = keyOf(explainTemplate('Odd', {
+    Resources: {
+      Key: {
+        Type: 'AWS::KMS::Key',
+        Properties: {
+          KeyPolicy: {
+            Statement: [{
+              Effect: 'Allow', NotPrincipal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/blocked' } }, Action: 'kms:Decrypt', Resource: '*',
+            }],
+          },
+        },
+      },
+    },
+  }), 'Key');
+  expect(compact(key)).toEqual({
+    'anyone except arn:aws:iam::${AWS::AccountId}:role/blocked': ['denied', 'denied', 'denied', 'denied', 'denied', 'partial', ...NA4, 'denied'],
+  });
+});
+
 describe('CDK stacks', () => {
   function synth(build: (stack: Stack) => void) {
     const app = new App();

@@ -89,6 +89,14 @@ describe('KMS2 broad actions', () => {
     expect(findingsOf(template, 'KMS2')).toEqual([]);
   });
 
+  test('kms:* to another account\'s root is flagged when the policy makes the key\'s account clear', () => {
+    const foreign = allow({ AWS: 'arn:aws:iam::444455556666:root' }, 'kms:*');
+    expect(findingsOf(keyTemplate([foreign]), 'KMS2').map((f) => f.message)).toEqual(['statement #3 grants kms:* to arn:aws:iam::444455556666:root']);
+    const literalOwn = allow({ AWS: 'arn:aws:iam::111122223333:root' }, 'kms:*');
+    expect(findingsOf(keyTemplate([foreign], { baseStatements: [literalOwn, GRANT_GUARD] }), 'KMS2')).toEqual([]); // which one is own is unclear
+    expect(findingsOf(keyTemplate([allow({ AWS: '444455556666' }, 'kms:Describe*')]), 'KMS2')).toHaveLength(1);
+  });
+
   test('kms:* to the root and a role in one statement names the role', () => {
     const findings = findingsOf(keyTemplate([allow({ AWS: [ROOT_JOIN, ROLE_ARN] }, 'kms:*')]), 'KMS2');
     expect(findings.map((f) => f.message)).toEqual([`statement #3 grants kms:* to ${ROLE_ARN}`]);

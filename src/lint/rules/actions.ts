@@ -6,7 +6,10 @@ import { KeyActions } from '../../key/actions';
 import { LintSeverity } from '../finding';
 import { KEY_TYPES, Rule, checkAllowStatements, conditionsOn, coveredActions, isTrue, summarize } from '../rule';
 import {
+  IndexedStatement,
   PolicyStatement,
+  PrincipalEntry,
+  accountRootOf,
   isAccountRootPrincipal,
   isAllow,
   isDeny,
@@ -18,24 +21,48 @@ function isBroadAction(action: string): boolean {
   return action.includes('*') || action.includes('?');
 }
 
+const OWN_ACCOUNT = '${AWS::AccountId}';
+const LITERAL_ACCOUNT = /^\d{12}$/;
+
+/**
+ * Whether an account-root principal is the key's own account: the CDK names it
+ * `${AWS::AccountId}`; a hand-written policy names it literally. When the policy does not make
+ * the key's account clear (no symbolic root and several literal ones), every root counts as own.
+ */
+function ownRootTest(statements: IndexedStatement[]): (entry: PrincipalEntry) => boolean {
+  const accounts = new Set(statements.flatMap(({ statement }) =>
+    statementPrincipals(statement).principals.map((entry) => (entry.kind === 'AWS' ? accountRootOf(entry.value) : undefined))
+      .filter((account): account is string => account !== undefined)));
+  const literal = [...accounts].filter((account) => LITERAL_ACCOUNT.test(account));
+  const own = accounts.has(OWN_ACCOUNT) ? OWN_ACCOUNT : literal.length === 1 ? literal[0] : undefined;
+  return (entry) => {
+    const account = entry.kind === 'AWS' ? accountRootOf(entry.value) : undefined;
+    if (account === undefined) return false;
+    return own === undefined || account === own || !LITERAL_ACCOUNT.test(account);
+  };
+}
+
 export const broadActions: Rule = {
   id: 'KMS2',
   name: 'broad-actions',
   severity: LintSeverity.ERROR,
   resourceTypes: KEY_TYPES,
-  description: 'kms:*, NotAction or an action wildcard granted to anyone other than the account root grants more than the role needs, including actions added to KMS later.',
+  description: 'kms:*, NotAction or an action wildcard granted to anyone other than the key account\'s root grants more than the role needs, including actions added to KMS later.',
   fix: 'List the actions explicitly (e.g. kms:Encrypt, kms:Decrypt, kms:GenerateDataKey); keep kms:* for the account-root statement only.',
-  check: ({ statements }) => checkAllowStatements(statements, (statement) => {
-    const { actions, not } = statementActions(statement);
-    const broad = actions.filter((action): action is string => typeof action === 'string' && isBroadAction(action));
-    if (!not && broad.length === 0) return undefined;
-    const { principals, not: notPrincipal } = statementPrincipals(statement);
-    const others = notPrincipal ? principals : principals.filter((entry) => !isAccountRootPrincipal(entry));
-    if (!notPrincipal && others.length === 0) return undefined;
-    const what = not ? 'NotAction' : summarize(broad);
-    const whom = notPrincipal ? 'everyone except a NotPrincipal' : others.map((entry) => String(entry.value)).join(', ');
-    return `grants ${what} to ${whom}`;
-  }),
+  check: ({ statements }) => {
+    const isOwnRoot = ownRootTest(statements);
+    return checkAllowStatements(statements, (statement) => {
+      const { actions, not } = statementActions(statement);
+      const broad = actions.filter((action): action is string => typeof action === 'string' && isBroadAction(action));
+      if (!not && broad.length === 0) return undefined;
+      const { principals, not: notPrincipal } = statementPrincipals(statement);
+      const others = notPrincipal ? principals : principals.filter((entry) => !isOwnRoot(entry));
+      if (!notPrincipal && others.length === 0) return undefined;
+      const what = not ? 'NotAction' : summarize(broad);
+      const whom = notPrincipal ? 'everyone except a NotPrincipal' : others.map((entry) => String(entry.value)).join(', ');
+      return `grants ${what} to ${whom}`;
+    });
+  },
 };
 
 /** CreateGrant limited to grants for AWS resources is how services get access, not power. */

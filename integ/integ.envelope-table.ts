@@ -31,13 +31,13 @@ const item = { customer: 'integ', order: 'o-1', card: CARD, status: 'PAID' };
 const key = { customer: 'integ', order: 'o-1' };
 
 const put = integ.assertions.invokeFunction({
-  functionName: orders.function.functionName,
+  functionName: orders.cryptoFunction.functionName,
   payload: JSON.stringify({ operation: 'put', item }),
 });
 put.expect(ExpectedResult.objectLike({ Payload: Match.stringLikeRegexp('"ok":true') }));
 
 const get = integ.assertions.invokeFunction({
-  functionName: orders.function.functionName,
+  functionName: orders.cryptoFunction.functionName,
   payload: JSON.stringify({ operation: 'get', key }),
 });
 get.expect(ExpectedResult.objectLike({ Payload: Match.stringLikeRegexp(CARD) }));

@@ -70,7 +70,7 @@ export interface EnvelopeEncryptedTableProps extends EnvelopeCryptoOptions {
  * and decrypt data keys, and only with the table's encryption context). The table is encrypted
  * at rest with a customer-managed key too.
  *
- * Callers invoke `function` (read-write) or `readFunction` (read-only) with JSON requests:
+ * Callers invoke `cryptoFunction` (read-write) or `readFunction` (read-only) with JSON requests:
  * put, get, delete, batchPut, batchGet, query. Items are ordinary JSON objects.
  */
 export class EnvelopeEncryptedTable extends Construct {
@@ -81,7 +81,7 @@ export class EnvelopeEncryptedTable extends Construct {
   /** The key that encrypts the table at rest. */
   public readonly tableEncryptionKey: kms.IKey;
   /** The read-write crypto function (put, get, delete, batchPut, batchGet, query). */
-  public readonly function: lambda.Function;
+  public readonly cryptoFunction: lambda.Function;
   /** The read-only crypto function (get, batchGet, query); it cannot generate data keys. */
   public readonly readFunction: lambda.Function;
 
@@ -110,7 +110,7 @@ export class EnvelopeEncryptedTable extends Construct {
       ENVELOPE_ATTRIBUTE_ACTIONS: JSON.stringify(actions),
       ENVELOPE_DEFAULT_ACTION: props.defaultAttributeAction ?? AttributeAction.ENCRYPT_AND_SIGN,
     };
-    this.function = createCryptoFunction(this, 'Function', {
+    this.cryptoFunction = createCryptoFunction(this, 'Function', {
       bundle: 'table',
       description: 'EnvelopeEncryptedTable crypto function (read-write)',
       environment: { ...environment, ENVELOPE_ACCESS: 'READ_WRITE' },
@@ -123,13 +123,13 @@ export class EnvelopeEncryptedTable extends Construct {
       options: props,
     });
 
-    this.authorize(this.function.role!, KeyCapability.ENCRYPT_DECRYPT, [...READ_ACTIONS, ...WRITE_ACTIONS]);
+    this.authorize(this.cryptoFunction.role!, KeyCapability.ENCRYPT_DECRYPT, [...READ_ACTIONS, ...WRITE_ACTIONS]);
     this.authorize(this.readFunction.role!, KeyCapability.DECRYPT, READ_ACTIONS);
   }
 
   /** Lets the principal invoke the read-write function. It gets no rights on the keys or the table. */
   public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.function.grantInvoke(grantee);
+    return this.cryptoFunction.grantInvoke(grantee);
   }
 
   /** Lets the principal invoke the read-only function. It gets no rights on the keys or the table. */

@@ -36,7 +36,7 @@ function build(props: Partial<EnvelopeEncryptedTableProps> = {}) {
 const built = build();
 const template = synthTemplate(built.stack);
 const json = template.toJSON();
-const writerRole = logicalIdOf(built.orders.function.role!);
+const writerRole = logicalIdOf(built.orders.cryptoFunction.role!);
 const readerRole = logicalIdOf(built.orders.readFunction.role!);
 
 function policyStatements(roleLogicalId: string): any[] {
@@ -62,7 +62,7 @@ describe('resources', () => {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024, Timeout: 30 });
     }
     const variables = (id: string) => json.Resources[id].Properties.Environment.Variables;
-    const writer = variables(logicalIdOf(built.orders.function));
+    const writer = variables(logicalIdOf(built.orders.cryptoFunction));
     expect(writer).toEqual({
       ENVELOPE_KEY_ARN: { 'Fn::GetAtt': [logicalIdOf(built.orders.key), 'Arn'] },
       ENVELOPE_ALGORITHM_SUITE: 'COMMIT_KEY',
@@ -78,7 +78,7 @@ describe('resources', () => {
   });
 
   test('the environment the construct sets is one the function accepts', () => {
-    const env = access.resolve(json.Resources[logicalIdOf(built.orders.function)].Properties.Environment.Variables);
+    const env = access.resolve(json.Resources[logicalIdOf(built.orders.cryptoFunction)].Properties.Environment.Variables);
     const config = readTableConfig(env);
     expect(config.schema).toMatchObject({ partitionKey: 'customer', sortKey: 'order', actions: { status: 'SIGN_ONLY', gsi: 'DO_NOTHING' } });
   });
@@ -91,7 +91,7 @@ describe('resources', () => {
     synthTemplate(stack).hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ENVELOPE_ALGORITHM_SUITE: 'COMMIT_KEY_ECDSA_P384', ENVELOPE_CACHE_MAX_AGE_SECONDS: '60', ENVELOPE_CACHE_MAX_MESSAGES: '100', ENVELOPE_CACHE_CAPACITY: '5' }) },
     });
-    expect(orders.function).toBeDefined();
+    expect(orders.cryptoFunction).toBeDefined();
     const off = build({ cache: { enabled: false } });
     synthTemplate(off.stack).hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ENVELOPE_CACHE_MAX_AGE_SECONDS: '0' }) },
@@ -116,10 +116,10 @@ describe('resources', () => {
     expect(new Set(actions(built.writer))).toEqual(new Set(['lambda:InvokeFunction']));
     expect(new Set(actions(built.reader))).toEqual(new Set(['lambda:InvokeFunction']));
     const resources = (role: iam.Role) => JSON.stringify(policyStatements(logicalIdOf(role)).map((s) => s.Resource));
-    expect(resources(built.writer)).toContain(logicalIdOf(built.orders.function));
+    expect(resources(built.writer)).toContain(logicalIdOf(built.orders.cryptoFunction));
     expect(resources(built.writer)).not.toContain(logicalIdOf(built.orders.readFunction));
     expect(resources(built.reader)).toContain(logicalIdOf(built.orders.readFunction));
-    expect(resources(built.reader)).not.toContain(`"${logicalIdOf(built.orders.function)}"`);
+    expect(resources(built.reader)).not.toContain(`"${logicalIdOf(built.orders.cryptoFunction)}"`);
   });
 });
 

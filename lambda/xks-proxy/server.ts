@@ -229,6 +229,7 @@ export async function startProxy(config: ProxyConfig, options: ProxyOptions = {}
   }
   const reloadTimer = options.source?.file && config.reloadIntervalMs > 0 ? setInterval(reload, config.reloadIntervalMs).unref() : undefined;
 
+  void checkKeys(hsm, config, log);
   const apiPort = (apiServer.address() as AddressInfo).port;
   const healthPort = (healthServer.address() as AddressInfo).port;
   log.info('started', { apiPort, healthPort, tls: !config.server.plainHttp, mutualTls: !!config.server.tls?.clientAuth, keyStores: config.keyStores.map((s) => s.uriPathPrefix) });
@@ -248,6 +249,22 @@ export async function startProxy(config: ProxyConfig, options: ProxyOptions = {}
       }
     },
   };
+}
+
+/** Looks up every configured key once at start-up (warming the handle cache) and reports problems. */
+async function checkKeys(hsm: Hsm, config: ProxyConfig, log: Logger): Promise<void> {
+  const labels = new Set([config.pkcs11.healthKeyLabel, ...config.keyStores.flatMap((s) => [...s.keys])]);
+  const problems: Record<string, string> = {};
+  for (const label of labels) {
+    try {
+      const key = await hsm.keyInfo(label);
+      if (!key.usage.includes('ENCRYPT') || !key.usage.includes('DECRYPT')) problems[label] = `usage is ${key.usage.join(',') || 'none'}`;
+    } catch (error) {
+      problems[label] = error instanceof XksError ? error.errorName : String(error);
+    }
+  }
+  if (Object.keys(problems).length > 0) log.warn('startup.keyProblems', { problems });
+  else log.info('startup.keysChecked', { keys: labels.size });
 }
 
 function createApiServer(config: ProxyConfig, log: Logger, handler: http.RequestListener): http.Server {

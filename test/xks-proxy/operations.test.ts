@@ -277,6 +277,11 @@ describe('per key store: secondary authorization and quota', () => {
   });
 });
 
+test('keys that are missing or unusable on the HSM are reported at start-up', async () => {
+  const line = await fixture.waitForLog((l) => l.msg === 'startup.keyProblems');
+  expect(line.problems).toEqual({ 'not-on-hsm': 'KeyNotFoundException', 'generic': 'InvalidKeyUsageException', 'encrypt-only': expect.stringMatching(/^usage is /) });
+});
+
 describe('GetHealthStatus', () => {
   test('answers the spec fields with the deep-check status', async () => {
     const res = await call(`${API}/health`, { requestMetadata: { kmsRequestId: 'r-1', kmsOperation: 'KmsHealthCheck' } });

@@ -147,7 +147,8 @@ describe('the Lambda entry point', () => {
   }
   const context = { awsRequestId: 'req-1', functionName: 'orders-crypto' } as never;
 
-  test('wired by environment variables to KMS and DynamoDB (endpoints too), round trip', async () => {
+  /** The environment the construct and the Lambda service would set, pointing at the local servers. */
+  function setLocalEnvironment(extra: Record<string, string>): void {
     Object.assign(process.env, {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'LOCAL',
@@ -158,9 +159,12 @@ describe('the Lambda entry point', () => {
       ENVELOPE_TABLE_NAME: 'orders',
       ENVELOPE_PARTITION_KEY: PK,
       ENVELOPE_SORT_KEY: SK,
-      ENVELOPE_ATTRIBUTE_ACTIONS: JSON.stringify({ status: 'SIGN_ONLY' }),
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      ...extra,
     });
+  }
+
+  test('wired by environment variables to KMS and DynamoDB (endpoints too), round trip', async () => {
+    setLocalEnvironment({ ENVELOPE_ATTRIBUTE_ACTIONS: JSON.stringify({ status: 'SIGN_ONLY' }), POWERTOOLS_LOG_LEVEL: 'SILENT' });
     const { handler } = await loadEntry();
     ok(await handler({ operation: 'put', item: item('e1') }, context));
     expect(ok(await handler({ operation: 'get', key: key('e1') }, context)).item).toEqual(item('e1'));
@@ -169,7 +173,7 @@ describe('the Lambda entry point', () => {
   });
 
   test('a bad configuration answers every invoke with Misconfigured, naming the variable', async () => {
-    Object.assign(process.env, { ENVELOPE_KEY_ARN: f.keyArn, ENVELOPE_TABLE_NAME: 'orders', ENVELOPE_ATTRIBUTE_ACTIONS: '{"card":"ENCRYPT"}', POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    setLocalEnvironment({ ENVELOPE_ATTRIBUTE_ACTIONS: '{"card":"ENCRYPT"}', POWERTOOLS_LOG_LEVEL: 'SILENT' });
     delete process.env.ENVELOPE_PARTITION_KEY;
     const { handler } = await loadEntry();
     for (let i = 0; i < 2; i++) {
@@ -180,18 +184,7 @@ describe('the Lambda entry point', () => {
   });
 
   test('logs carry operation, outcome and request id, never values', async () => {
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'LOCAL',
-      AWS_SECRET_ACCESS_KEY: 'LOCAL',
-      AWS_ENDPOINT_URL_KMS: f.kms.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: f.db.endpoint,
-      ENVELOPE_KEY_ARN: f.keyArn,
-      ENVELOPE_TABLE_NAME: 'orders',
-      ENVELOPE_PARTITION_KEY: PK,
-      ENVELOPE_SORT_KEY: SK,
-      POWERTOOLS_LOG_LEVEL: 'DEBUG',
-    });
+    setLocalEnvironment({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
     const lines: string[] = [];
     const spies = [process.stdout, process.stderr].map((stream) =>
       jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Aws, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +7,8 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
+import { createCryptoFunction, codecEnvironment } from './crypto-function';
+import { EnvelopeAlgorithmSuite, EnvelopeCryptoOptions } from './crypto-options';
 import { KeyCapability, KeyUser, KeyUserOptions, ManagedKey, ManagedKeyProps } from '../key';
 import { acceptFinding } from '../xks/suppressions';
 
@@ -23,8 +23,13 @@ export class ObjectEncryptionContext {
   public static readonly OBJECT_KEY = 'object-key';
 }
 
-/** Properties of an EnvelopeEncryptedBucket. */
-export interface EnvelopeEncryptedBucketProps {
+/**
+ * Properties of an EnvelopeEncryptedBucket. The shared crypto options (`algorithmSuite`, `cache`,
+ * `memorySize`, `timeout`, `logRetention`) apply to all three functions, except that `memorySize`
+ * and `timeout` set the inline crypto function only (the intake and read functions run up to 15
+ * minutes).
+ */
+export interface EnvelopeEncryptedBucketProps extends EnvelopeCryptoOptions {
   /**
    * Use this bucket instead of creating one. You own its configuration (block public access,
    * TLS-only policy, versioning, default encryption); lifecycle rules are only added to an
@@ -80,7 +85,6 @@ export interface EnvelopeEncryptedBucketProps {
 const DEFAULT_INTAKE_PREFIX = 'intake/';
 const DEFAULT_PROTECTED_PREFIX = 'protected/';
 const PREFIX_PATTERN = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/;
-const RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
  * An S3 bucket whose objects are envelope-encrypted by Lambda functions with the AWS Encryption
@@ -136,25 +140,28 @@ export class EnvelopeEncryptedBucket extends Construct {
     this.sseContextBucketArn = created ? `arn:${Aws.PARTITION}:s3:::${bucketName}` : undefined;
 
     const environment = {
-      ENVELOPE_KEY_ARN: this.key.keyArn,
+      ...codecEnvironment(this, this.key.keyArn, props),
       BUCKET_NAME: bucketName,
       INTAKE_PREFIX: this.intakePrefix,
       PROTECTED_PREFIX: this.protectedPrefix,
     };
-    const inline = this.createFunction('CryptoFunction', 'bucket', environment, {
-      description: 'Envelope-encrypted bucket: inline put/get of objects up to 4 MiB',
-      memorySize: 1024,
-      timeout: Duration.seconds(30),
+    const inline = createCryptoFunction(this, 'CryptoFunction', {
+      bundle: 'bucket',
+      description: 'EnvelopeEncryptedBucket: inline put/get of objects up to 4 MiB',
+      environment,
+      options: props,
     });
-    const intake = this.createFunction('IntakeFunction', 'object-intake', environment, {
-      description: 'Envelope-encrypted bucket: encrypts intake objects into the protected prefix',
-      memorySize: props.intakeMemorySize ?? 1024,
-      timeout: Duration.minutes(15),
+    const intake = createCryptoFunction(this, 'IntakeFunction', {
+      bundle: 'object-intake',
+      description: 'EnvelopeEncryptedBucket: encrypts intake objects into the protected prefix',
+      environment,
+      options: { ...props, memorySize: props.intakeMemorySize ?? 1024, timeout: Duration.minutes(15) },
     });
-    const read = this.createFunction('ReadFunction', 'object-read', environment, {
-      description: 'Envelope-encrypted bucket: streams decrypted objects through a function URL',
-      memorySize: 512,
-      timeout: Duration.minutes(15),
+    const read = createCryptoFunction(this, 'ReadFunction', {
+      bundle: 'object-read',
+      description: 'EnvelopeEncryptedBucket: streams decrypted objects through a function URL',
+      environment,
+      options: { ...props, memorySize: 512, timeout: Duration.minutes(15) },
     });
     this.cryptoFunction = inline;
     this.intakeFunction = intake;
@@ -242,6 +249,7 @@ export class EnvelopeEncryptedBucket extends Construct {
         ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
     }
     for (const fn of functions) {
+      acceptFinding(fn, 'L1', 'The envelope functions share one runtime (crypto-function.ts), a supported Node.js LTS; bundles target Node 20 and run on any later one.');
       acceptFinding(fn, 'IAM4', 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs.',
         ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
       NagSuppressions.addResourceSuppressions(fn, [{
@@ -271,17 +279,6 @@ export class EnvelopeEncryptedBucket extends Construct {
     });
     return { bucket, name };
   }
-
-  private createFunction(id: string, asset: string, environment: Record<string, string>, options: Partial<lambda.FunctionProps>): lambda.Function {
-    return new lambda.Function(this, id, {
-      runtime: RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(bundleDir(asset)),
-      environment,
-      ...options,
-    });
-  }
 }
 
 function escapeRegex(text: string): string {
@@ -290,15 +287,6 @@ function escapeRegex(text: string): string {
 
 function allow(fn: lambda.Function, actions: string[], resources: string[]): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
-}
-
-/** The prebuilt bundle of a handler in assets/envelope/ (made by `npx projen bundle`). */
-function bundleDir(name: string): string {
-  const dir = path.join(__dirname, '..', '..', 'assets', 'envelope', name);
-  if (!fs.existsSync(path.join(dir, 'index.js'))) {
-    throw new Error(`The bundled handler ${dir}/index.js is missing: run \`npx projen bundle\``);
-  }
-  return dir;
 }
 
 /**
@@ -316,6 +304,9 @@ function propsProblems(props: EnvelopeEncryptedBucketProps): string[] {
     problems.push('existingBucketObj and bucketProps cannot be combined: pass one of them');
   }
   if (props.existingKey && props.keyProps) problems.push('existingKey and keyProps cannot be combined: pass one of them');
+  if (props.algorithmSuite === EnvelopeAlgorithmSuite.COMMITTING_SIGNED) {
+    problems.push('algorithmSuite COMMITTING_SIGNED is not supported: streaming reads release frames before a message signature could be verified; use COMMITTING');
+  }
   const b = props.bucketProps;
   if (!b) return problems;
   if (b.encryption !== undefined && b.encryption !== s3.BucketEncryption.KMS) {

@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { OBJECT_CONTEXT_KEYS } from '../../lambda/envelope/object-location';
-import { EnvelopeEncryptedBucket, EnvelopeEncryptedBucketProps, ManagedKey, ObjectEncryptionContext } from '../../src';
+import { EnvelopeAlgorithmSuite, EnvelopeEncryptedBucket, EnvelopeEncryptedBucketProps, ManagedKey, ObjectEncryptionContext } from '../../src';
 import { evaluateKeyAccess } from '../../src/lint/evaluator';
 import { controlTowerKmsChecks, nagFindings } from '../support/compliance';
 import { FAKE_ENV, KeyAccess, logicalIdOf } from '../support/iam';
@@ -82,15 +82,29 @@ describe('resources', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { INTAKE_PREFIX: 'intake/' } } } });
     expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions) as any[]) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler', Architectures: ['arm64'] });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Architectures: ['arm64'], LoggingConfig: { LogGroup: expect.anything() } });
       expect(fn.Properties.Environment.Variables).toEqual({
         ENVELOPE_KEY_ARN: { 'Fn::GetAtt': [logicalIdOf(built.docs.key), 'Arn'] },
+        ENVELOPE_ALGORITHM_SUITE: 'COMMIT_KEY',
+        POWERTOOLS_SERVICE_NAME: 'cdk-kms-patterns-envelope',
         BUCKET_NAME: { 'Fn::Join': ['', [expect.stringMatching(/^stack-docs-[0-9a-f]{8}-$/), { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] },
         INTAKE_PREFIX: 'intake/',
         PROTECTED_PREFIX: 'protected/',
       });
     }
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 30, MemorySize: 1024, Description: Match.stringLikeRegexp('inline') });
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 900, MemorySize: 1024, Description: Match.stringLikeRegexp('encrypts intake') });
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 900, MemorySize: 512, Description: Match.stringLikeRegexp('streams') });
+  });
+
+  test('crypto options reach every function; memorySize and timeout the inline one only', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new EnvelopeEncryptedBucket(stack, 'Docs', { cache: { enabled: false }, memorySize: 2048, timeout: Duration.seconds(20), intakeMemorySize: 3008 });
+    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { INTAKE_PREFIX: 'intake/' } } },
+    })) as any[];
+    expect(functions.map((f) => f.Properties.Environment.Variables.ENVELOPE_CACHE_MAX_AGE_SECONDS)).toEqual(['0', '0', '0']);
+    expect(functions.map((f) => [f.Properties.MemorySize, f.Properties.Timeout]).sort()).toEqual([[2048, 20], [3008, 900], [512, 900]]);
   });
 
   test('the read function has an IAM-authenticated, response-streaming function URL', () => {
@@ -239,6 +253,7 @@ describe('bad input fails at synth', () => {
     ['a prefix without a trailing slash', () => ({ intakePrefix: 'intake' }), /intakePrefix 'intake' must be a literal S3 key prefix/],
     ['a prefix with ..', () => ({ protectedPrefix: 'a/../' }), /protectedPrefix/],
     ['overlapping prefixes', () => ({ intakePrefix: 'data/', protectedPrefix: 'data/protected/' }), /overlap/],
+    ['a signing suite', () => ({ algorithmSuite: EnvelopeAlgorithmSuite.COMMITTING_SIGNED }), /COMMITTING_SIGNED is not supported/],
     ['an asymmetric key', (s) => ({ existingKey: new ManagedKey(s, 'K', { keySpec: kms.KeySpec.RSA_2048, keyUsage: kms.KeyUsage.SIGN_VERIFY }) }), /SYMMETRIC_DEFAULT ENCRYPT_DECRYPT/],
   ])('%s', (_name, props, message) => {
     const s = stack();

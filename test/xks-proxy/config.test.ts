@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { baseConfig, newCredential, PROXY_BUNDLE, startFixture } from './fixture';
+import { baseConfig, HEALTH_KEY, newCredential, PROXY_BUNDLE, startFixture } from './fixture';
+import { createSoftHsmToken } from './softhsm';
 import { ConfigError, parseConfig } from '../../lambda/xks-proxy/config';
 
 const credential = newCredential();
@@ -118,6 +119,21 @@ describe('command line', () => {
 
   test('--check accepts a valid configuration from XKS_PROXY_CONFIG_JSON', () => {
     expect(cli(['--check'], { XKS_PROXY_CONFIG_JSON: JSON.stringify(valid()) })).toMatchObject({ status: 0, stdout: 'configuration OK: 1 key store(s)\n' });
+  });
+
+  test('a token that is not there, or a wrong PIN, stops the proxy at start-up with the reason', () => {
+    const token = createSoftHsmToken([{ label: HEALTH_KEY }]);
+    try {
+      const run = (pkcs11: Record<string, unknown>) => {
+        const document = valid();
+        Object.assign(document.pkcs11, pkcs11);
+        return cli([], { ...token.env, XKS_PROXY_CONFIG_JSON: JSON.stringify(document) });
+      };
+      expect(run({ tokenLabel: 'no-such-token' })).toMatchObject({ status: 1, stderr: expect.stringContaining('no PKCS#11 token labelled "no-such-token"') });
+      expect(run({ pin: 'wrong-pin' })).toMatchObject({ status: 1, stderr: expect.stringContaining('CKR_PIN_INCORRECT') });
+    } finally {
+      token.cleanup();
+    }
   });
 
   test('--probe exits 0 against a healthy proxy and 1 when nothing answers', async () => {

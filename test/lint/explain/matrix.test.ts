@@ -10,6 +10,12 @@ import { compact, explainFixtures, explainTemplate, keyOf } from './matrix-suppo
 import { KeyPolicyPosture, KeyUser, ManagedKey } from '../../../src';
 import { CAPABILITIES } from '../../../src/lint/explain';
 
+/** The matrix of a template holding one key with this policy. */
+function explainOneKey(type: string, statements: object[], properties: object = {}) {
+  const template = { Resources: { Key: { Type: type, Properties: { ...properties, KeyPolicy: { Version: '2012-10-17', Statement: statements } } } } };
+  return keyOf(explainTemplate('OneKey', template), 'Key');
+}
+
 const NA4 = ['not-applicable', 'not-applicable', 'not-applicable', 'not-applicable'];
 const ANY_IAM = 'any other IAM principal of this account whose IAM policies allow it';
 
@@ -69,17 +75,9 @@ describe('hand-written STRICT keys (YAML, short-form tags)', () => {
 });
 
 test('a replica key: its spec is unknown, so every capability is shown, with the symmetric action sets', () => {
-  const key = keyOf(explainTemplate('Replica', {
-    Resources: {
-      Replica: {
-        Type: 'AWS::KMS::ReplicaKey',
-        Properties: {
-          PrimaryKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234',
-          KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/reader' }, Action: ['kms:Decrypt', 'kms:ReEncryptFrom'], Resource: '*' }] },
-        },
-      },
-    },
-  }), 'Replica');
+  const key = explainOneKey('AWS::KMS::ReplicaKey', [
+    { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/reader' }, Action: ['kms:Decrypt', 'kms:ReEncryptFrom'], Resource: '*' },
+  ], { PrimaryKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234' });
   expect(key).toMatchObject({ resourceType: 'AWS::KMS::ReplicaKey', keySpec: 'unknown', keyUsage: 'unknown' });
   // The role is in another account than the templates' own: the key policy allows, its own IAM must too.
   const cells = Array(11).fill('denied');
@@ -88,20 +86,8 @@ test('a replica key: its spec is unknown, so every capability is shown, with the
 });
 
 test('an Allow with NotPrincipal reaches everyone except the principals it lists', () => {
-  const key = keyOf(explainTemplate('Odd', {
-    Resources: {
-      Key: {
-        Type: 'AWS::KMS::Key',
-        Properties: {
-          KeyPolicy: {
-            Statement: [{
-              Effect: 'Allow', NotPrincipal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/blocked' } }, Action: 'kms:Decrypt', Resource: '*',
-            }],
-          },
-        },
-      },
-    },
-  }), 'Key');
+  const blocked = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/blocked' };
+  const key = explainOneKey('AWS::KMS::Key', [{ Effect: 'Allow', NotPrincipal: { AWS: blocked }, Action: 'kms:Decrypt', Resource: '*' }]);
   expect(compact(key)).toEqual({
     'anyone except arn:aws:iam::${AWS::AccountId}:role/blocked': ['denied', 'denied', 'denied', 'denied', 'denied', 'partial', ...NA4, 'denied'],
   });

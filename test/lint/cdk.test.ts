@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cfninc from 'aws-cdk-lib/cloudformation-include';
@@ -10,7 +11,8 @@ import {
   NagLoggerSuppressedData, NagLoggerSuppressedErrorData, NagSuppressions,
 } from 'cdk-nag';
 import {
-  KeyPolicyLinter, KeyPolicyPosture, KeyService, KeyUser, KmsPatternsChecks, KmsPatternsValidator, LintSeverity, ManagedKey,
+  EnvelopeEncryptedBucket, EnvelopeEncryptedTable, KeyCapability, KeyPolicyLinter, KeyPolicyPosture, KeyService, KeyUser,
+  KmsPatternsChecks, KmsPatternsValidator, LintSeverity, ManagedKey,
 } from '../../src';
 
 const ENV = { account: '111122223333', region: 'eu-west-1' };
@@ -80,6 +82,19 @@ describe('KmsPatternsChecks (cdk-nag pack)', () => {
   test.each([KeyPolicyPosture.IAM_DELEGATED, KeyPolicyPosture.STRICT])('a default ManagedKey (%s) has no findings at all', (posture) => {
     const app = new App();
     new ManagedKey(new Stack(app, 'Platform', { env: ENV }), 'Key', { posture });
+    expect(runPack(app)).toEqual([]);
+  });
+
+  test('every kind of key the library builds is clean: envelope patterns, multi-Region, signing, HMAC, services, cross-account', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Library', { env: ENV });
+    new EnvelopeEncryptedBucket(stack, 'Bucket');
+    new EnvelopeEncryptedTable(stack, 'Table', { tableProps: { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } } });
+    new ManagedKey(stack, 'MultiRegion', { multiRegion: true });
+    new ManagedKey(stack, 'Signing', { keySpec: kms.KeySpec.ECC_NIST_P256, keyUsage: kms.KeyUsage.SIGN_VERIFY });
+    new ManagedKey(stack, 'Mac', { keySpec: kms.KeySpec.HMAC_256, keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC });
+    const audit = new ManagedKey(stack, 'Audit', { posture: KeyPolicyPosture.STRICT, services: [KeyService.cloudTrail(), KeyService.cloudWatchLogs()] });
+    audit.addUser(KeyUser.crossAccount('444455556666', KeyCapability.DECRYPT));
     expect(runPack(app)).toEqual([]);
   });
 

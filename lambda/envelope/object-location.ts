@@ -3,6 +3,7 @@
  * the bucket name and the key of the protected object. A ciphertext copied to another key or bucket
  * fails to decrypt.
  */
+import { Env, requireEnv } from './config';
 import { EnvelopeError, ErrorCode } from './errors';
 
 /** Encryption-context keys of an object (the key policy pins both; keep in sync with src/envelope). */
@@ -27,14 +28,8 @@ export function objectContext(bucket: string, key: string): Record<string, strin
 }
 
 /** Reads the layout from the function's environment (set by EnvelopeEncryptedBucket). */
-export function layoutFromEnv(env: NodeJS.ProcessEnv = process.env): BucketLayout {
-  const bucket = env.BUCKET_NAME;
-  const intakePrefix = env.INTAKE_PREFIX;
-  const protectedPrefix = env.PROTECTED_PREFIX;
-  if (!bucket || !intakePrefix || !protectedPrefix) {
-    throw new EnvelopeError(ErrorCode.MISCONFIGURED, 'BUCKET_NAME, INTAKE_PREFIX and PROTECTED_PREFIX must be set');
-  }
-  return { bucket, intakePrefix, protectedPrefix };
+export function layoutFromEnv(env: Env): BucketLayout {
+  return { bucket: requireEnv(env, 'BUCKET_NAME'), intakePrefix: requireEnv(env, 'INTAKE_PREFIX'), protectedPrefix: requireEnv(env, 'PROTECTED_PREFIX') };
 }
 
 /**

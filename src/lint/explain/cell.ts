@@ -69,13 +69,24 @@ function analyseAction(input: CellInput, action: string): ActionResult {
   const allows = (list: ApplicableStatement[], withConditions: boolean) =>
     list.filter((s) => s.effect === 'Allow' && (withConditions || !hasConditions(s)));
   const unless = denies.map((s) => `not (${describeConditions(s)})`);
-  const outright = authorize(allows(key, false), allows(identity, false), input.caller, input.keyAccount);
+  const decide = (keyWithConditions: boolean, identityWithConditions: boolean) =>
+    authorize(allows(key, keyWithConditions), allows(identity, identityWithConditions), input.caller, input.keyAccount);
+  const outright = decide(false, false);
   if (outright.decision === 'Allow') return { action, allowed: true, via: outright.allowedBy, conditions: unless };
-  const conditional = authorize(allows(key, true), allows(identity, true), input.caller, input.keyAccount);
+  const conditional = decide(true, true);
   if (conditional.decision !== 'Allow') return { action, allowed: false, conditions: [] };
-  const required = [...allows(key, true), ...allows(identity, true)].filter(hasConditions).map(describeConditions);
-  const alternatives = required.length > 1 ? [`any of: ${required.map((c) => `(${c})`).join(' OR ')}`] : required;
-  return { action, allowed: true, via: conditional.allowedBy, conditions: [...alternatives, ...unless] };
+  // Each side (key policy, IAM) that cannot allow without conditions needs one of its conditional
+  // statements to hold: the sides are listed one after the other, as every listed item must hold.
+  const required: string[] = [];
+  if (decide(false, true).decision !== 'Allow') required.push(anyOf(allows(key, true).filter(hasConditions)));
+  if (decide(true, false).decision !== 'Allow') required.push(anyOf(allows(identity, true).filter(hasConditions)));
+  return { action, allowed: true, via: conditional.allowedBy, conditions: [...required, ...unless] };
+}
+
+/** One condition, or `any of: (A) OR (B)` for alternatives. */
+function anyOf(statements: ApplicableStatement[]): string {
+  const conditions = [...new Set(statements.map(describeConditions))];
+  return conditions.length === 1 ? conditions[0] : `any of: ${conditions.map((c) => `(${c})`).join(' OR ')}`;
 }
 
 const VIA_ORDER: readonly AllowedBy[] = ['key-policy', 'cross-account', 'iam'];

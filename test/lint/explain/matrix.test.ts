@@ -93,6 +93,44 @@ test('an Allow with NotPrincipal reaches everyone except the principals it lists
   });
 });
 
+test('conditions: alternatives on one side are OR-ed, the key-policy side and the IAM side must both hold', () => {
+  const root = { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } };
+  const template = {
+    Resources: {
+      Worker: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {} } },
+      WorkerPolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          Roles: [{ Ref: 'Worker' }],
+          PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }] },
+        },
+      },
+      Key: {
+        Type: 'AWS::KMS::Key',
+        Properties: {
+          KeyPolicy: {
+            Statement: [
+              { Effect: 'Allow', Principal: root, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } } },
+              { Effect: 'Allow', Principal: root, Action: 'kms:Decrypt', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } },
+            ],
+          },
+        },
+      },
+    },
+  };
+  const key = keyOf(explainTemplate('Both', template), 'Key');
+  const worker = key.rows.find((r) => r.principal === 'Both/Worker')!;
+  expect(worker.cells.decrypt).toEqual({
+    status: 'partial',
+    via: 'iam',
+    allowedActions: ['kms:Decrypt'],
+    conditions: [
+      'any of: (StringEquals kms:ViaService = s3.eu-west-1.amazonaws.com) OR (Bool aws:SecureTransport = true)',
+      'IpAddress aws:SourceIp = 10.0.0.0/8',
+    ],
+  });
+});
+
 describe('CDK stacks', () => {
   function synth(build: (stack: Stack) => void) {
     const app = new App();

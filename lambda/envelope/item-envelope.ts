@@ -98,7 +98,12 @@ export async function sealItem(codec: Codec, schema: ItemSchema, item: Item): Pr
     encrypted,
     signed: { names: signedNames, digest: signedDigest(stored, signedNames) },
   };
-  stored[ENVELOPE_ATTRIBUTE] = await codec.encrypt(Buffer.from(canonicalJson(document)), tableContext(schema));
+  const plaintext = Buffer.from(canonicalJson(document));
+  try {
+    stored[ENVELOPE_ATTRIBUTE] = await codec.encrypt(plaintext, tableContext(schema));
+  } finally {
+    plaintext.fill(0);
+  }
   return stored;
 }
 

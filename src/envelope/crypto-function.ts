@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvelopeAlgorithmSuite, EnvelopeCryptoOptions } from './crypto-options';
 import { assertNoProblems } from '../errors';
+import { acceptFinding } from '../xks/suppressions';
 
 /**
  * The folder of a prebuilt function bundle (`assets/<group>/<name>`, made by `npx projen bundle`).
@@ -76,7 +77,7 @@ export function createCryptoFunction(scope: Construct, id: string, spec: CryptoF
     retention: spec.options.logRetention ?? logs.RetentionDays.ONE_YEAR,
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  return new lambda.Function(scope, id, {
+  const fn = new lambda.Function(scope, id, {
     description: spec.description,
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
@@ -87,4 +88,8 @@ export function createCryptoFunction(scope: Construct, id: string, spec: CryptoF
     environment: { ...spec.environment, POWERTOOLS_SERVICE_NAME: 'cdk-kms-patterns-envelope' },
     logGroup,
   });
+  acceptFinding(fn, 'L1', 'The envelope functions pin a supported Node.js LTS (22) so the bundles are tested on the runtime they run on.');
+  acceptFinding(fn, 'IAM4', 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs.',
+    ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+  return fn;
 }

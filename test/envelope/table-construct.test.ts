@@ -11,6 +11,7 @@ import { TABLE_CONTEXT_KEY } from '../../lambda/envelope/item-envelope';
 import { readTableConfig } from '../../lambda/envelope/table-config';
 import { AttributeAction, EnvelopeAlgorithmSuite, EnvelopeEncryptedTable, EnvelopeEncryptedTableProps, ManagedKey } from '../../src';
 import { evaluateKeyAccess } from '../../src/lint/evaluator';
+import { nagFindings } from '../support/compliance';
 import { FAKE_ENV, KeyAccess, logicalIdOf } from '../support/iam';
 import { stableTemplateJson, synthTemplate } from '../support/template';
 
@@ -231,6 +232,12 @@ describe('bad input fails at synth', () => {
     const stack = new Stack(new App(), 'Stack');
     expect(() => new EnvelopeEncryptedTable(stack, 'Orders', props(stack))).toThrow(message);
   });
+});
+
+test('cdk-nag AwsSolutions: no unaccepted findings', () => {
+  const { stack } = build();
+  // The test's own caller roles get lambda:InvokeFunction on 'function:*' versions from grantInvoke.
+  expect(nagFindings(stack).filter((f) => f.path.startsWith('Stack/Orders/'))).toEqual([]);
 });
 
 test('snapshot (asset hashes replaced)', () => {

@@ -60,7 +60,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-crypto/client-node',
     '@aws-sdk/client-kms',
     '@aws-sdk/client-dynamodb',
-    '@aws-sdk/util-dynamodb',
+    '@aws-sdk/util-dynamodb@^3.996.9',
     '@aws-sdk/client-s3',
     '@aws-sdk/lib-storage',
     '@aws-sdk/client-secrets-manager',

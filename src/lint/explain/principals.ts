@@ -25,9 +25,9 @@ export interface ExplainInput {
   readonly region?: string;
 }
 
-/** `value` as a whole token: bounded by the string's ends, `:`, `.`, `/` or `-`. */
+/** `value` as a whole token: not inside a longer run of letters and digits. */
 function tokenPattern(value: string): RegExp {
-  return new RegExp(`(^|[:./-])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[:./-])`, 'g');
+  return new RegExp(`(^|[^0-9A-Za-z])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[^0-9A-Za-z])`, 'g');
 }
 
 /** Resources of the loaded templates that a policy may refer to with Ref / Fn::GetAtt. */

@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { compact, explainFixtures, explainTemplate, keyOf } from './matrix-support';
-import { KeyPolicyPosture, KeyUser, ManagedKey } from '../../../src';
+import { KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey } from '../../../src';
 import { CAPABILITIES } from '../../../src/lint/explain';
 
 /** The matrix of a template holding one key with this policy. */
@@ -154,6 +154,19 @@ describe('CDK stacks', () => {
     expect(rows[user]).toEqual(['denied', 'denied', 'denied', 'denied', 'conditional', 'conditional', ...NA4, 'denied']);
     expect(key.rows.find((r) => r.principal === user)!.cells.decrypt.conditions).toEqual(['StringEquals kms:EncryptionContext:table = orders']);
     expect(rows[ANY_IAM]).toEqual([...Array(6).fill('allowed via IAM'), ...NA4, 'conditional via IAM']);
+  });
+
+  test('ManagedKey with a CloudWatch Logs service and a cross-account user: the own account shows as the template says', () => {
+    const template = synth((stack) => {
+      new ManagedKey(stack, 'Key', { users: [KeyUser.crossAccount('111122223333', KeyCapability.DECRYPT)], services: [KeyService.cloudWatchLogs()] });
+    });
+    const key = keyOf(explainTemplate('Keys', template), 'Key');
+    const rows = compact(key);
+    expect(rows['account 111122223333']).toEqual(['denied', 'denied', 'denied', 'denied', 'denied', 'allowed cross-account', ...NA4, 'denied']);
+    const logs = key.rows.find((r) => r.principal.startsWith('service logs.'))!;
+    expect(logs.principal).toBe('service logs.${AWS::Region}.${AWS::URLSuffix}');
+    expect(rows[logs.principal]).toEqual(['denied', 'denied', 'denied', 'denied', 'conditional', 'conditional', ...NA4, 'denied']);
+    expect(logs.cells.encrypt.conditions.join(' ')).toContain('aws:SourceAccount = ${AWS::AccountId}');
   });
 
   test('ManagedKey STRICT: administrators cannot change the policy and nothing reaches the key via IAM', () => {

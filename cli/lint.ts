@@ -9,6 +9,7 @@ import { CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io';
 import { LoadedTemplate, loadInputs } from './load';
 import { LintFinding, LintSeverity } from '../src/lint/finding';
 import { lintTemplate } from '../src/lint/lint';
+import { RULES } from '../src/lint/rules';
 
 export const LINT_USAGE = `Usage: cdk-kms-patterns lint [cdk.out | template files...] [options]
 
@@ -21,7 +22,9 @@ Options:
   -h, --help                       show this help
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input.
-Rules: KMS1-KMS12, listed in the README ("Key-policy lint rules").
+
+Rules (details in the README, "Key-policy linting"):
+${RULES.map((rule) => `  ${rule.id.padEnd(6)} ${rule.name} (${rule.alsoWarns ? `${rule.severity} / warning` : rule.severity})`).join('\n')}
 `;
 
 /** The findings of one template, with where they came from. */

@@ -200,6 +200,8 @@ describe('help', () => {
     expect(stdout).toContain('--format <text|json|sarif>');
     expect(stdout).toContain('--fail-on <error|warning>');
     expect(stdout).toContain('2 unusable input');
+    expect(stdout).toMatch(/^ {2}KMS1 {3}wildcard-principal \(error\)$/m);
+    expect(stdout).toMatch(/^ {2}KMS4 {3}rotation \(error \/ warning\)$/m);
   });
 
   test('explain --help is dispatched to the explain command', async () => {

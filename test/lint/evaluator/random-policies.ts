@@ -222,7 +222,7 @@ export function keyPolicy(gen: Gen): PolicyDocument {
   const statements = [];
   for (let i = gen.int(1, 4); i > 0; i--) {
     const statement = statementBase(gen, gen.chance(0.75) ? 'Allow' : 'Deny');
-    if (statement.Effect === 'Deny' && gen.chance(0.25)) statement.NotPrincipal = { AWS: gen.some(PRINCIPAL_ENTRIES, 1, 2) };
+    if (gen.chance(statement.Effect === 'Deny' ? 0.25 : 0.08)) statement.NotPrincipal = { AWS: gen.some(PRINCIPAL_ENTRIES, 1, 2) };
     else statement.Principal = principalElement(gen);
     statements.push(statement);
   }

@@ -1,3 +1,4 @@
+/** One cell of the access matrix: what one principal may do of one capability, conditions left open. */
 import {
   AllowedBy,
   ApplicableStatement,
@@ -24,7 +25,7 @@ export interface Cell {
   readonly via?: AllowedBy;
   /** Conditions an allow depends on (`not (...)` for a conditional deny). */
   readonly conditions: readonly string[];
-  /** The actions allowed, for `partial` cells. */
+  /** The actions allowed (all of the capability's, except in `partial` cells). */
   readonly allowedActions: readonly string[];
 }
 

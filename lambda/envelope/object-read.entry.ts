@@ -7,10 +7,14 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { bucketDepsFromEnv } from './bucket-env';
 import { bufferedReadRequest, handleReadRequest } from './object-read';
 
-/** The Lambda runtime's global (typed by @types/aws-lambda); absent outside Lambda. */
-const runtime = (globalThis as unknown as { awslambda?: typeof awslambda }).awslambda;
+/**
+ * The Lambda runtime's global (typed by @types/aws-lambda). Outside Lambda it may still exist
+ * without streaming (@aws/lambda-invoke-store creates an empty one), hence the function check.
+ */
+const runtime = (globalThis as unknown as { awslambda?: Partial<typeof awslambda> }).awslambda;
+const streaming = typeof runtime?.streamifyResponse === 'function' ? (runtime as typeof awslambda) : undefined;
 
-export const handler = runtime
-  ? runtime.streamifyResponse<LambdaFunctionURLEvent>((event, responseStream) =>
-    handleReadRequest(bucketDepsFromEnv, event, responseStream, (stream, head) => runtime.HttpResponseStream.from(stream, { ...head })))
+export const handler = streaming
+  ? streaming.streamifyResponse<LambdaFunctionURLEvent>((event, responseStream) =>
+    handleReadRequest(bucketDepsFromEnv, event, responseStream, (stream, head) => streaming.HttpResponseStream.from(stream, { ...head })))
   : (event: LambdaFunctionURLEvent) => bufferedReadRequest(bucketDepsFromEnv, event);

@@ -249,9 +249,6 @@ export class EnvelopeEncryptedBucket extends Construct {
         ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
     }
     for (const fn of functions) {
-      acceptFinding(fn, 'L1', 'The envelope functions share one runtime (crypto-function.ts), a supported Node.js LTS; bundles target Node 20 and run on any later one.');
-      acceptFinding(fn, 'IAM4', 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs.',
-        ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
       NagSuppressions.addResourceSuppressions(fn, [{
         id: 'AwsSolutions-IAM5',
         reason: `Object ARNs end in the function's prefix (${this.intakePrefix}* or ${this.protectedPrefix}*): it handles any object under it, and nothing else.`,

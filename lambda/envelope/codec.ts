@@ -153,7 +153,8 @@ export function createCodec(options: CodecOptions): Codec {
   }
 
   // With a cache, buffer operations run one at a time: concurrent cache misses (a batch of items
-  // sealed in parallel) would each call KMS. They are CPU-bound, so little is lost.
+  // sealed in parallel) would each call KMS. They are CPU-bound, so little is lost; the cost is that
+  // reading messages made under many different data keys waits for their KMS calls in turn.
   const encryptQueue = bounds ? serialQueue() : run;
   const decryptQueue = bounds ? serialQueue() : run;
 

@@ -48,6 +48,12 @@ interface RowCandidate {
   readonly source: RowSource;
 }
 
+/** What KMS applies to a key created without a key policy: the account root may do everything. */
+const DEFAULT_KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${THIS_ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+};
+
 /** Stands for any principal of this account that the key policy reaches through `*` or NotPrincipal. */
 const ANYONE = `arn:aws:iam::${THIS_ACCOUNT}:role/anyone`;
 const ALLOW_ALL: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -64,7 +70,8 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
       .filter(([, resource]) => KEY_TYPES.includes(resource.Type))
       .map(([logicalId, resource]) => {
         const props = resource.Properties ?? {};
-        const keyPolicy = principalsResolved(names.concretize(resolveIntrinsics(props.KeyPolicy, input.template)), names);
+        const written = props.KeyPolicy === undefined ? DEFAULT_KEY_POLICY : resolveIntrinsics(props.KeyPolicy, input.template);
+        const keyPolicy = principalsResolved(names.concretize(written), names);
         const keyArn = names.arnOf(logicalId)!;
         const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';
         const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : resource.Type === 'AWS::KMS::Key' ? 'ENCRYPT_DECRYPT' : 'unknown';

@@ -85,6 +85,14 @@ test('a replica key: its spec is unknown, so every capability is shown, with the
   expect(compact(key)).toEqual({ 'arn:aws:iam::111122223333:role/reader': cells });
 });
 
+test('a key without a KeyPolicy gets the default key policy: the account root, and through it IAM', () => {
+  const key = keyOf(explainTemplate('Bare', { Resources: { Key: { Type: 'AWS::KMS::Key', Properties: {} } } }), 'Key');
+  expect(compact(key)).toEqual({
+    'this account (root)': [...Array(6).fill('allowed'), ...NA4, 'allowed'],
+    [ANY_IAM]: [...Array(6).fill('allowed via IAM'), ...NA4, 'allowed via IAM'],
+  });
+});
+
 test('an Allow with NotPrincipal reaches everyone except the principals it lists', () => {
   const blocked = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/blocked' };
   const key = explainOneKey('AWS::KMS::Key', [{ Effect: 'Allow', NotPrincipal: { AWS: blocked }, Action: 'kms:Decrypt', Resource: '*' }]);

@@ -8,6 +8,7 @@ import { BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/cl
 import { expectError, ok, PK, SK, startTableFixture, TableFixture } from './table-fixture';
 import { ErrorCode } from '../../lambda/envelope/errors';
 import { TABLE_CONTEXT_KEY } from '../../lambda/envelope/item-envelope';
+import { captureOutput } from '../support/capture-output';
 
 let f: TableFixture;
 beforeAll(async () => {
@@ -185,25 +186,12 @@ describe('the Lambda entry point', () => {
 
   test('logs carry operation, outcome and request id, never values', async () => {
     setLocalEnvironment({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
-    const lines: string[] = [];
-    const spies = [process.stdout, process.stderr].map((stream) =>
-      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        lines.push(String(chunk));
-        return true;
-      }));
-    const logSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
-      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(String).join(' '));
-      }));
-    try {
+    const text = await captureOutput(async () => {
       const { handler } = await loadEntry();
       ok(await handler({ operation: 'put', item: item('l1') }, context));
       ok(await handler({ operation: 'get', key: key('l1') }, context));
       expectError(await handler({ operation: 'put', item: { ...item('l2'), aws_envelope: SECRET } }, context), ErrorCode.INVALID_REQUEST);
-    } finally {
-      [...spies, ...logSpies].forEach((s) => s.mockRestore());
-    }
-    const text = lines.join('\n');
+    });
     expect(text).toContain('"operation":"put"');
     expect(text).toContain('req-1');
     expect(text).toContain('"code":"InvalidRequest"');

@@ -54,6 +54,8 @@ async function main(env: ChildEnv): Promise<void> {
     s3,
     crypto: createCodec({ keyArn: env.keyArn, kms }),
     layout: { bucket: env.bucket, intakePrefix: 'intake/', protectedPrefix: 'protected/' },
+    // The read path's own memory bound is measured here; Lambda's 200 MB response cap is not.
+    maxResponseBytes: Number.POSITIVE_INFINITY,
   };
   const rss = new PeakRss();
 

@@ -260,6 +260,14 @@ describe('streaming reads', () => {
     }
   });
 
+  test('an object over the streamed-response limit gets a clean 413 before any byte', async () => {
+    const response = await bufferedReadRequest(() => ({ ...fx.deps, maxResponseBytes: 3 * MiB }), urlEvent('/read/three-frames.bin'));
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(Buffer.from(response.body, 'base64').toString()).error).toMatchObject({
+      code: 'PayloadTooLarge', message: expect.stringContaining('streamed Lambda response'),
+    });
+  });
+
   test('function URL: a response cut mid-way never becomes a buffered 200', async () => {
     const response = await bufferedReadRequest(() => fx.deps, urlEvent('/read/tampered.bin'));
     expect(response.statusCode).toBe(502);

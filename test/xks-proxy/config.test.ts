@@ -29,8 +29,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 test('a minimal configuration gets the documented defaults', () => {
-  const document: Record<string, any> = { ...valid(), server: { tls: { certificate: 'C', privateKey: 'K' } }, healthCheck: undefined };
-  document.pkcs11.sessionPoolSize = undefined;
+  const document: Record<string, any> = { ...valid(), server: { tls: { certificate: 'C', privateKey: 'K' } }, healthCheck: undefined, health: undefined };
+  document.pkcs11 = { ...document.pkcs11, sessionPoolSize: undefined, acquireTimeoutMs: undefined, operationTimeoutMs: undefined };
   const config = parseConfig(JSON.stringify(document), {});
   expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8443, plainHttp: false, maxConnections: 1024, requestTimeoutMs: 5000 });
   expect(config.server.tls).toMatchObject({ certificate: 'C', privateKey: 'K', minVersion: 'TLSv1.2' });

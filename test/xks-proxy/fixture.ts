@@ -24,7 +24,13 @@ export function baseConfig(credentials: readonly TestCredential[], keys: readonl
   return {
     server: { host: '127.0.0.1', port: 0, plainHttp: true },
     healthCheck: { host: '127.0.0.1', port: 0 },
-    pkcs11: { library: SOFTHSM_LIBRARY, tokenLabel: TOKEN_LABEL, pin: USER_PIN, healthKeyLabel: HEALTH_KEY, sessionPoolSize: 4 },
+    // Generous time limits: CI machines are small and busy, and no test here is about latency
+    // (the latency thresholds have their own unit tests with a fake HSM).
+    health: { degradedLatencyMs: 10_000 },
+    pkcs11: {
+      library: SOFTHSM_LIBRARY, tokenLabel: TOKEN_LABEL, pin: USER_PIN, healthKeyLabel: HEALTH_KEY, sessionPoolSize: 4,
+      acquireTimeoutMs: 10_000, operationTimeoutMs: 10_000,
+    },
     keyStores: [{ uriPathPrefix: '/ks/a', region: REGION, credentials, keys }],
   };
 }

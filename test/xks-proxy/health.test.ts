@@ -14,9 +14,10 @@ let observed: any;
 beforeAll(() => {
   token = createSoftHsmToken([{ label: 'key-1' }, { label: HEALTH_KEY }]);
   const config = baseConfig([newCredential()], ['key-1']);
-  config.health = { cacheMs: 0 };
+  config.health = { cacheMs: 0, degradedLatencyMs: 10_000 };
   config.pkcs11.sessionPoolSize = 2;
-  config.pkcs11.operationTimeoutMs = 100;
+  // Long enough for a healthy call on a busy CI machine, far shorter than the harness's busy workers.
+  config.pkcs11.operationTimeoutMs = 500;
   const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'broken-hsm.harness.ts'), JSON.stringify(config)], {
     env: { ...token.env, UV_THREADPOOL_SIZE: '2' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { BucketFixture, CollectingSink, exists, LAYOUT, objectCreatedEvent, putBytes, startBucketFixture } from './bucket-fixture';
+import { captureOutput } from '../support/capture-output';
 import { TEST_CREDENTIALS } from '../support/s3rver';
 
 let fx: BucketFixture;
@@ -112,27 +113,14 @@ test('a missing variable answers every invoke with Misconfigured, naming it', as
 
 test('logs carry operation and outcome, never object names, payloads or keys', async () => {
   setLocalEnvironment({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
-  const lines: string[] = [];
-  const spies = [process.stdout, process.stderr].map((stream) =>
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }));
-  const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
-    jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(' '));
-    }));
   const secret = 'top-secret-payload';
   const data = Buffer.from(secret).toString('base64');
-  try {
+  const log = await captureOutput(async () => {
     const inline = load<{ handler: InlineHandler }>('bucket.entry').handler;
     await inline({ operation: 'put', key: 'secret-name/x.txt', data });
     await inline({ operation: 'get', key: 'secret-name/x.txt' });
     await inline({ operation: 'get', key: 'secret-name/missing.txt' });
-  } finally {
-    [...spies, ...consoleSpies].forEach((spy) => spy.mockRestore());
-  }
-  const log = lines.join('\n');
+  });
   expect(log).toMatch(/"operation":"put"/);
   expect(log).toMatch(/"code":"NotFound"/);
   for (const forbidden of [secret, data, 'secret-name', fx.keyArn.split('/')[1]]) expect(log).not.toContain(forbidden);

@@ -7,7 +7,7 @@
  *   const codec = createCodec({ keyArn, kms: new KMSClient(...) });          // or codecFromEnv()
  *   const ct = await codec.encrypt(plaintext, context);                      // Buffer (ESDK message)
  *   const pt = await codec.decrypt(ct, expectedContext);                     // Buffer; EnvelopeError on failure
- *   pipeline(source, codec.encryptStream(context, { plaintextLength }), sink)
+ *   pipeline(source, codec.encryptStream(context), sink)                     // see EncryptStreamOptions
  *   pipeline(source, codec.decryptStream(expectedContext), sink)              // errors are EnvelopeErrors
  *
  * `context` is the ESDK encryption context: it is sent to KMS (the key policy pins its keys), stored
@@ -91,7 +91,11 @@ export interface CodecOptions {
 }
 
 export interface EncryptStreamOptions {
-  /** The plaintext size if known: required for the cache to be used (the cache counts bytes). */
+  /**
+   * The plaintext size, which the cache needs to be used (it counts bytes). Give it only when the
+   * whole plaintext arrives as one chunk: encrypt-node 5.0.2 counts part of a chunk twice when the
+   * chunk spans a frame boundary and then fails with "Encrypted data exceeded plaintextLength".
+   */
   readonly plaintextLength?: number;
 }
 
@@ -270,7 +274,7 @@ function decryptError(err: unknown): EnvelopeError {
  * Wraps an ESDK stream: its errors surface as EnvelopeErrors, and (when `held`) no output passes
  * until `release()` is called, i.e. until the message header has been verified.
  */
-class TypedStream extends Duplex {
+export class TypedStream extends Duplex {
   private held: boolean;
 
   constructor(
@@ -295,12 +299,21 @@ class TypedStream extends Duplex {
     this.held = false;
   }
 
+  // The ESDK streams can throw synchronously from write/end; turn that into a stream error too.
   _write(chunk: Buffer, encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.inner.write(chunk, encoding, (err) => done(err ? this.classify(err) : null));
+    try {
+      this.inner.write(chunk, encoding, (err) => done(err ? this.classify(err) : null));
+    } catch (err) {
+      done(this.classify(err));
+    }
   }
 
   _final(done: (err?: Error | null) => void): void {
-    this.inner.end((err?: Error | null) => done(err ? this.classify(err) : null));
+    try {
+      this.inner.end((err?: Error | null) => done(err ? this.classify(err) : null));
+    } catch (err) {
+      done(this.classify(err));
+    }
   }
 
   _read(): void {

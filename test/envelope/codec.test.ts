@@ -1,8 +1,8 @@
-import { Readable, Writable } from 'node:stream';
+import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/client-node';
 import { KMS } from '@aws-sdk/client-kms';
-import { createCodec, Codec, CodecOptions } from '../../lambda/envelope/codec';
+import { createCodec, Codec, CodecOptions, TypedStream } from '../../lambda/envelope/codec';
 import { readCodecConfig } from '../../lambda/envelope/config';
 import { EnvelopeError, ErrorCode } from '../../lambda/envelope/errors';
 import { LocalKmsServer } from '../support/kms-server';
@@ -257,5 +257,21 @@ describe('configuration from the environment', () => {
 
   test('max age 0 turns the cache off', () => {
     expect(readCodecConfig({ ...base, ENVELOPE_CACHE_MAX_AGE_SECONDS: '0' }).cache).toBe(false);
+  });
+});
+
+describe('stream faults', () => {
+  test('a synchronous throw inside the ESDK stream becomes a typed stream error, not a crash', async () => {
+    const exploding = new Duplex({
+      read() {},
+      write() {
+        throw new Error('boom from inside the SDK');
+      },
+    });
+    const typed = new TypedStream(exploding, (err) => new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err }));
+    const source = new PassThrough();
+    source.end(Buffer.from('data'));
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    await expect(pipeline(source, typed, sink)).rejects.toMatchObject({ code: ErrorCode.INTERNAL, message: 'Encryption failed' });
   });
 });

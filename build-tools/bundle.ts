@@ -10,24 +10,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildSync, BuildOptions } from 'esbuild';
+import { buildSync } from 'esbuild';
+import { BUNDLE_OPTIONS } from './bundle-options';
 
 const ROOT = path.resolve(__dirname, '..');
 const ASSETS = path.join(ROOT, 'assets');
-const NATIVE_MODULES = ['pkcs11js'];
-
-const common: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  legalComments: 'none',
-  external: NATIVE_MODULES,
-  logLevel: 'warning',
-  // Deterministic output: no absolute paths or timestamps end up in the bundle.
-  absWorkingDir: ROOT,
-};
 
 function findEntries(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -57,7 +44,7 @@ fs.rmSync(ASSETS, { recursive: true, force: true });
 
 for (const entry of findEntries(path.join(ROOT, 'lambda'))) {
   const outdir = outDirFor(entry);
-  buildSync({ ...common, entryPoints: [entry], outfile: path.join(outdir, 'index.js') });
+  buildSync({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile: path.join(outdir, 'index.js') });
   copySupportFiles(path.dirname(entry), outdir);
   console.log(`bundled ${path.relative(ROOT, entry)} -> ${path.relative(ROOT, outdir)}/index.js`);
 }
@@ -65,7 +52,7 @@ for (const entry of findEntries(path.join(ROOT, 'lambda'))) {
 const cliEntry = path.join(ROOT, 'cli', 'index.ts');
 if (fs.existsSync(cliEntry)) {
   const outfile = path.join(ASSETS, 'cli', 'index.js');
-  buildSync({ ...common, entryPoints: [cliEntry], outfile, banner: { js: '#!/usr/bin/env node' } });
+  buildSync({ ...BUNDLE_OPTIONS, entryPoints: [cliEntry], outfile, banner: { js: '#!/usr/bin/env node' } });
   fs.chmodSync(outfile, 0o755);
   console.log(`bundled cli/index.ts -> ${path.relative(ROOT, outfile)}`);
 }

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildSync } from 'esbuild';
 import { BucketFixture, exists, LAYOUT, pattern, startBucketFixture } from './bucket-fixture';
+import { BUNDLE_OPTIONS } from '../../build-tools/bundle-options';
 
 const MiB = 1024 * 1024;
 const SIZE = 1024 * MiB;
@@ -52,14 +53,8 @@ function deterministicBody(size: number): { body: Readable; sha256: () => string
 /** Runs the child as an esbuild bundle under plain node (async: the parent serves S3 and KMS). */
 function runChild(args: object): Promise<{ encryptPeakRss: number; decryptPeakRss: number; plaintextBytes: number; sha256: string }> {
   const outfile = path.join(workDir, 'child.js');
-  buildSync({
-    entryPoints: [path.join(__dirname, 'bucket-memory-child.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    outfile,
-    logLevel: 'warning',
-  });
+  // Bundled as the shipped functions are, so the memory measured is theirs.
+  buildSync({ ...BUNDLE_OPTIONS, minify: false, entryPoints: [path.join(__dirname, 'bucket-memory-child.ts')], outfile });
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [outfile, JSON.stringify(args)], { maxBuffer: MiB }, (err, stdout, stderr) => {
       if (err) reject(new Error(`child failed: ${stderr}`));

@@ -4,11 +4,16 @@
  * a mocked client (dynalite cannot produce them), the data-key cache counted at the KMS server,
  * the Lambda entry point wired by environment variables, and what the logs contain.
  */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { expectError, ok, PK, SK, startTableFixture, TableFixture } from './table-fixture';
 import { ErrorCode } from '../../lambda/envelope/errors';
 import { TABLE_CONTEXT_KEY } from '../../lambda/envelope/item-envelope';
 import { captureOutput } from '../support/capture-output';
+
+const execFileAsync = promisify(execFile);
 
 let f: TableFixture;
 beforeAll(async () => {
@@ -163,6 +168,26 @@ describe('the Lambda entry point', () => {
       ...extra,
     });
   }
+
+  test('the bundled asset that Lambda runs does the same round trip (built by `npx projen bundle`)', async () => {
+    // In a plain Node.js process, as in Lambda: the bundle's dynamic imports of Node built-ins do
+    // not run inside jest's module sandbox.
+    setLocalEnvironment({ ENVELOPE_ATTRIBUTE_ACTIONS: JSON.stringify({ status: 'SIGN_ONLY' }), POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    const bundle = path.join(__dirname, '..', '..', 'assets', 'envelope', 'table', 'index.js');
+    const script = `
+      const { handler } = require(${JSON.stringify(bundle)});
+      const context = { awsRequestId: 'req-bundle', functionName: 'orders-crypto' };
+      (async () => {
+        const put = await handler({ operation: 'put', item: ${JSON.stringify(item('bundled'))} }, context);
+        const get = await handler({ operation: 'get', key: ${JSON.stringify(key('bundled'))} }, context);
+        process.stdout.write(JSON.stringify({ put, get }));
+      })();`;
+    const { stdout } = await execFileAsync(process.execPath, ['-e', script], { env: process.env });
+    const { put, get } = JSON.parse(stdout);
+    ok(put);
+    expect(ok(get).item).toEqual(item('bundled'));
+    expect(ok(await f.handler().handle({ operation: 'get', key: key('bundled') })).item).toEqual(item('bundled'));
+  });
 
   test('wired by environment variables to KMS and DynamoDB (endpoints too), round trip', async () => {
     setLocalEnvironment({ ENVELOPE_ATTRIBUTE_ACTIONS: JSON.stringify({ status: 'SIGN_ONLY' }), POWERTOOLS_LOG_LEVEL: 'SILENT' });

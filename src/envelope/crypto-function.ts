@@ -69,7 +69,7 @@ export interface CryptoFunctionSpec {
 }
 
 /**
- * A crypto function: Node.js 22 on ARM64 from a prebuilt bundle, JSON logs in its own log group.
+ * A crypto function: Node.js 24 on ARM64 from a prebuilt bundle, JSON logs in its own log group.
  * @internal
  */
 export function createCryptoFunction(scope: Construct, id: string, spec: CryptoFunctionSpec): lambda.Function {
@@ -79,7 +79,7 @@ export function createCryptoFunction(scope: Construct, id: string, spec: CryptoF
   });
   const fn = new lambda.Function(scope, id, {
     description: spec.description,
-    runtime: lambda.Runtime.NODEJS_22_X,
+    runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(envelopeAssetPath(spec.bundle)),
@@ -88,7 +88,6 @@ export function createCryptoFunction(scope: Construct, id: string, spec: CryptoF
     environment: { ...spec.environment, POWERTOOLS_SERVICE_NAME: 'cdk-kms-patterns-envelope' },
     logGroup,
   });
-  acceptFinding(fn, 'L1', 'The envelope functions pin a supported Node.js LTS (22) so the bundles are tested on the runtime they run on.');
   acceptFinding(fn, 'IAM4', 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs.',
     ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
   return fn;

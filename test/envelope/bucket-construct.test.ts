@@ -82,7 +82,7 @@ describe('resources', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { INTAKE_PREFIX: 'intake/' } } } });
     expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions) as any[]) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Architectures: ['arm64'], LoggingConfig: { LogGroup: expect.anything() } });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler', Architectures: ['arm64'], LoggingConfig: { LogGroup: expect.anything() } });
       expect(fn.Properties.Environment.Variables).toEqual({
         ENVELOPE_KEY_ARN: { 'Fn::GetAtt': [logicalIdOf(built.docs.key), 'Arn'] },
         ENVELOPE_ALGORITHM_SUITE: 'COMMIT_KEY',

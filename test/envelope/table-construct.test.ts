@@ -60,7 +60,7 @@ describe('resources', () => {
     const fns = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(fns)).toHaveLength(2);
     for (const fn of Object.values<any>(fns)) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024, Timeout: 30 });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024, Timeout: 30 });
     }
     const variables = (id: string) => json.Resources[id].Properties.Environment.Variables;
     const writer = variables(logicalIdOf(built.orders.cryptoFunction));

@@ -3,4 +3,3 @@ export * from './key';
 export * from './xks';
 export * from './lint';
 export * from './envelope';
-export * from './envelope/envelope-encrypted-bucket';

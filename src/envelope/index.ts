@@ -1,3 +1,4 @@
 export * from './attribute-action';
 export * from './crypto-options';
 export * from './envelope-encrypted-table';
+export * from './envelope-encrypted-bucket';

@@ -28,8 +28,13 @@ export function baseConfig(credentials: readonly TestCredential[], keys: readonl
     // (the latency thresholds have their own unit tests with a fake HSM).
     health: { degradedLatencyMs: 10_000 },
     pkcs11: {
-      library: SOFTHSM_LIBRARY, tokenLabel: TOKEN_LABEL, pin: USER_PIN, healthKeyLabel: HEALTH_KEY, sessionPoolSize: 4,
-      acquireTimeoutMs: 10_000, operationTimeoutMs: 10_000,
+      library: SOFTHSM_LIBRARY,
+      tokenLabel: TOKEN_LABEL,
+      pin: USER_PIN,
+      healthKeyLabel: HEALTH_KEY,
+      sessionPoolSize: 4,
+      acquireTimeoutMs: 10_000,
+      operationTimeoutMs: 10_000,
     },
     keyStores: [{ uriPathPrefix: '/ks/a', region: REGION, credentials, keys }],
   };

@@ -10,6 +10,8 @@ export const ErrorCode = {
   INVALID_REQUEST: 'InvalidRequest',
   /** The request or response would exceed the Lambda invoke payload limit. */
   PAYLOAD_TOO_LARGE: 'PayloadTooLarge',
+  /** A read window starts at or past the end of the object. */
+  RANGE_NOT_SATISFIABLE: 'RangeNotSatisfiable',
   /** The ciphertext was made for another place (item, object) or the context is wrong or missing. */
   CONTEXT_MISMATCH: 'ContextMismatch',
   /** The ciphertext or a signed value was modified, truncated or is not an ESDK message. */

@@ -29,6 +29,7 @@ const HTTP_STATUS: Record<string, number> = {
   [NOT_FOUND]: 404,
   [ErrorCode.INVALID_REQUEST]: 400,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.RANGE_NOT_SATISFIABLE]: 416,
   [ErrorCode.CONTEXT_MISMATCH]: 422,
   [ErrorCode.INTEGRITY_CHECK_FAILED]: 422,
   [ErrorCode.ACCESS_DENIED]: 403,

@@ -1,6 +1,9 @@
 /**
  * Streaming reads through a Lambda function URL (IAM auth, response streaming): `GET /<name>`
  * decrypts `<protected prefix><name>` frame by frame into the response, so memory stays bounded.
+ * `GET /<name>?offset=<n>&length=<m>` answers only that window of the plaintext, so objects larger
+ * than one streamed response (200 MB) are read in parts. Every part is decrypted from the start of
+ * the message (ESDK frames only authenticate in sequence), so a part costs reading up to its end.
  *
  * The status line is only sent once the message header checked out and the first frame was
  * authenticated, so a wrong context, unknown key or tampered header gets a clean error response.
@@ -18,10 +21,17 @@ import { BucketLayout, CONTENT_TYPE_METADATA, objectContext, protectedKey } from
 
 /**
  * Lambda ends a streamed response at 200 MB (and streams beyond the first 6 MB at about 2 MB/s).
- * Larger objects get a clean 413 up front instead of a response cut at the limit. The ciphertext
- * size is compared: it is a little larger than the plaintext, so the check errs on the safe side.
+ * A whole object larger than that, or a window asking for more, gets a clean 413 up front instead
+ * of a response cut at the limit. For whole objects the ciphertext size is compared: it is a little
+ * larger than the plaintext, so the check errs on the safe side.
  */
 export const MAX_STREAMED_RESPONSE_BYTES = 200_000_000;
+
+/** A window of the plaintext: `length` bytes from `offset` (fewer at the end of the object). */
+export interface ReadWindow {
+  readonly offset: number;
+  readonly length: number;
+}
 
 export interface ReadDeps {
   readonly s3: S3Client;
@@ -55,7 +65,7 @@ export class ResponseCutError extends Error {
  * is opened are thrown as they are (the caller answers with an error response); errors after it
  * destroy the body stream and throw a ResponseCutError.
  */
-export async function streamProtectedObject(deps: ReadDeps, name: string, open: OpenResponse): Promise<void> {
+export async function streamProtectedObject(deps: ReadDeps, name: string, open: OpenResponse, window?: ReadWindow): Promise<void> {
   const key = protectedKey(deps.layout, name);
   let source;
   try {
@@ -64,25 +74,42 @@ export async function streamProtectedObject(deps: ReadDeps, name: string, open: 
     throw isNoSuchKey(err) ? new ObjectNotFoundError(name) : err;
   }
   const limit = deps.maxResponseBytes ?? MAX_STREAMED_RESPONSE_BYTES;
-  if ((source.ContentLength ?? 0) > limit) {
+  const tooLarge = window ? window.length > limit : (source.ContentLength ?? 0) > limit;
+  if (tooLarge) {
     (source.Body as NodeJS.ReadableStream & { destroy(): void }).destroy();
-    throw new EnvelopeError(ErrorCode.PAYLOAD_TOO_LARGE, `the object is larger than the ${limit}-byte limit of a streamed Lambda response`);
+    throw new EnvelopeError(ErrorCode.PAYLOAD_TOO_LARGE, window
+      ? `the window asks for more than the ${limit}-byte limit of a streamed Lambda response: ask for length=${limit} or less`
+      : `the object is larger than the ${limit}-byte limit of a streamed Lambda response: read it in parts with ?offset=<n>&length=<at most ${limit}>`);
   }
   const plaintext = deps.crypto.decryptStream(objectContext(deps.layout.bucket, key));
-  pipeline(source.Body as NodeJS.ReadableStream, plaintext, () => undefined);
+  const ciphertext = source.Body as NodeJS.ReadableStream & { destroy(): void };
+  pipeline(ciphertext, plaintext, () => undefined);
 
   const head: ResponseHead = {
     statusCode: 200,
     headers: {
       'content-type': source.Metadata?.[CONTENT_TYPE_METADATA] ?? 'application/octet-stream',
       'cache-control': 'no-store',
+      ...(window ? { 'x-envelope-offset': String(window.offset) } : {}),
     },
   };
+  const start = window?.offset ?? 0;
+  const end = window ? window.offset + window.length : Infinity;
+  let position = 0;
   let body: Writable | undefined;
   try {
-    for await (const chunk of plaintext) {
-      body ??= open(head);
-      if (!body.write(chunk)) await drained(body);
+    for await (const chunk of plaintext as AsyncIterable<Buffer>) {
+      const from = Math.max(start - position, 0);
+      const to = Math.min(end - position, chunk.length);
+      position += chunk.length;
+      if (from < to) {
+        body ??= open(head);
+        if (!body.write(chunk.subarray(from, to))) await drained(body);
+      }
+      if (position >= end) break; // later frames are never sent, so they need not be authenticated
+    }
+    if (window && !body && start > 0 && position <= start) {
+      throw new EnvelopeError(ErrorCode.RANGE_NOT_SATISFIABLE, `offset ${start} is at or past the end of the object (${position} bytes)`);
     }
     body ??= open(head);
     body.end();
@@ -93,6 +120,9 @@ export async function streamProtectedObject(deps: ReadDeps, name: string, open: 
     body.once('error', () => undefined);
     body.destroy(err as Error);
     throw new ResponseCutError(err);
+  } finally {
+    plaintext.destroy();
+    ciphertext.destroy();
   }
 }
 
@@ -124,6 +154,19 @@ export function objectNameOf(event: LambdaFunctionURLEvent): string {
   }
 }
 
+/** The window of a function URL request (`?offset=<n>&length=<m>`), or undefined for the whole object. */
+export function readWindowOf(event: LambdaFunctionURLEvent): ReadWindow | undefined {
+  const query = event.queryStringParameters ?? {};
+  if (query.offset === undefined && query.length === undefined) return undefined;
+  const whole = (name: string, value: string | undefined, min: number) => {
+    if (value === undefined || !/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+      throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `${name} must be a whole number of bytes${min > 0 ? ' above 0' : ''}; give both offset and length`);
+    }
+    return Number(value);
+  };
+  return { offset: whole('offset', query.offset, 0), length: whole('length', query.length, 1) };
+}
+
 /**
  * The function URL handler over a response stream. `getDeps` is called inside the error handling,
  * so a misconfigured function answers with a clean error response. Rejects (ResponseCutError)
@@ -137,7 +180,7 @@ export async function handleReadRequest(
 ): Promise<void> {
   const startedAt = performance.now();
   try {
-    await streamProtectedObject(getDeps(), objectNameOf(event), (head) => toHttpStream(responseStream, head));
+    await streamProtectedObject(getDeps(), objectNameOf(event), (head) => toHttpStream(responseStream, head), readWindowOf(event));
     logObjectOutcome('read', startedAt);
   } catch (err) {
     logObjectOutcome('read', startedAt, err instanceof ResponseCutError ? err.cause : err);

@@ -95,7 +95,8 @@ const PREFIX_PATTERN = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/;
  * - Any size: write plaintext under `intakePrefix`; `intakeFunction` streams it into a multipart
  *   upload under `protectedPrefix` (bounded memory) and deletes the intake object. Read it back
  *   with a SigV4-signed `GET <readUrl><name>`: `readFunction` decrypts it into a streamed response
- *   (up to 200 MB, Lambda's limit for a streamed response; larger objects answer 413).
+ *   (up to 200 MB per response, Lambda's limit for a streamed response; larger objects are read in
+ *   parts with `?offset=<n>&length=<m>`).
  *
  * The key policy lets only the functions' roles use the key directly, and only with this bucket's
  * name and an object key as the encryption context; the bucket's SSE-KMS use goes through S3.

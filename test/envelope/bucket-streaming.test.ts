@@ -53,8 +53,8 @@ function failAfter(limit: number): Transform {
   });
 }
 
-function urlEvent(path: string, method = 'GET'): LambdaFunctionURLEvent {
-  return { rawPath: path, requestContext: { http: { method } } } as unknown as LambdaFunctionURLEvent;
+function urlEvent(path: string, method = 'GET', queryStringParameters?: Record<string, string>): LambdaFunctionURLEvent {
+  return { rawPath: path, queryStringParameters, requestContext: { http: { method } } } as unknown as LambdaFunctionURLEvent;
 }
 
 describe('intake encryption', () => {
@@ -265,6 +265,57 @@ describe('streaming reads', () => {
     expect(response.statusCode).toBe(413);
     expect(JSON.parse(Buffer.from(response.body, 'base64').toString()).error).toMatchObject({
       code: 'PayloadTooLarge', message: expect.stringContaining('streamed Lambda response'),
+    });
+  });
+
+  describe('windows (?offset=&length=) read objects larger than one streamed response', () => {
+    const whole = pattern(3 * MiB + 17, 3);
+    const body = (response: { body: string }) => Buffer.from(response.body, 'base64');
+    const errorOf = (response: { body: string }) => JSON.parse(body(response).toString()).error;
+
+    test('a window across a frame boundary is exactly that slice of the plaintext', async () => {
+      const response = await bufferedReadRequest(() => fx.deps, urlEvent('/read/three-frames.bin', 'GET', { offset: String(MiB - 5), length: '10' }));
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['x-envelope-offset']).toBe(String(MiB - 5));
+      expect(body(response).equals(whole.subarray(MiB - 5, MiB + 5))).toBe(true);
+    });
+
+    test('a window past the end returns what is left; an offset at the end is 416', async () => {
+      const tail = await bufferedReadRequest(() => fx.deps, urlEvent('/read/three-frames.bin', 'GET', { offset: String(3 * MiB), length: String(MiB) }));
+      expect(body(tail).equals(whole.subarray(3 * MiB))).toBe(true);
+      const past = await bufferedReadRequest(() => fx.deps, urlEvent('/read/three-frames.bin', 'GET', { offset: String(whole.length), length: '1' }));
+      expect(past.statusCode).toBe(416);
+      expect(errorOf(past).code).toBe('RangeNotSatisfiable');
+    });
+
+    test('an object over the limit is read in parts of at most the limit, and the parts add up to it', async () => {
+      const deps = () => ({ ...fx.deps, maxResponseBytes: MiB });
+      const whole413 = await bufferedReadRequest(deps, urlEvent('/read/three-frames.bin'));
+      expect(whole413.statusCode).toBe(413);
+      expect(errorOf(whole413).message).toContain('?offset=<n>&length=<at most 1048576>');
+      const tooWide = await bufferedReadRequest(deps, urlEvent('/read/three-frames.bin', 'GET', { offset: '0', length: String(MiB + 1) }));
+      expect(tooWide.statusCode).toBe(413);
+
+      const parts: Buffer[] = [];
+      for (let offset = 0; ; offset += MiB) {
+        const part = await bufferedReadRequest(deps, urlEvent('/read/three-frames.bin', 'GET', { offset: String(offset), length: String(MiB) }));
+        if (part.statusCode === 416) break;
+        expect(part.statusCode).toBe(200);
+        parts.push(body(part));
+      }
+      expect(parts.map((p) => p.length)).toEqual([MiB, MiB, MiB, 17]);
+      expect(Buffer.concat(parts).equals(whole)).toBe(true);
+    });
+
+    test.each([
+      [{ offset: '-1', length: '10' }],
+      [{ offset: '0', length: '0' }],
+      [{ offset: '5' }],
+      [{ offset: '1e3', length: '10' }],
+    ])('%o is a 400 InvalidRequest', async (query) => {
+      const response = await bufferedReadRequest(() => fx.deps, urlEvent('/read/three-frames.bin', 'GET', query as Record<string, string>));
+      expect(response.statusCode).toBe(400);
+      expect(errorOf(response).code).toBe('InvalidRequest');
     });
   });
 

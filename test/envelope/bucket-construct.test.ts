@@ -3,7 +3,7 @@
  * evaluator for encryption-context conditions, iam-simulate for the rest) and a snapshot.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -100,7 +100,7 @@ describe('resources', () => {
   test('crypto options reach every function; memorySize and timeout the inline one only', () => {
     const stack = new Stack(new App(), 'Stack');
     new EnvelopeEncryptedBucket(stack, 'Docs', { cache: { enabled: false }, memorySize: 2048, timeout: Duration.seconds(20), intakeMemorySize: 3008 });
-    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+    const functions = Object.values(synthTemplate(stack).findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { INTAKE_PREFIX: 'intake/' } } },
     })) as any[];
     expect(functions.map((f) => f.Properties.Environment.Variables.ENVELOPE_CACHE_MAX_AGE_SECONDS)).toEqual(['0', '0', '0']);
@@ -305,7 +305,7 @@ describe('with an existing bucket', () => {
 
 test('bucketProps overrides that keep it secure are applied', () => {
   const { stack } = build({ bucketProps: { bucketName: 'my-docs', lifecycleRules: [{ id: 'Archive', prefix: 'protected/archive/', expiration: Duration.days(3650) }] } });
-  const t = Template.fromStack(stack);
+  const t = synthTemplate(stack);
   t.hasResourceProperties('AWS::S3::Bucket', {
     BucketName: 'my-docs',
     LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'Archive' })]) },

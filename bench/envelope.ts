@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { buildSync } from 'esbuild';
+import { BUNDLE_OPTIONS } from '../build-tools/bundle-options';
 import { createCodec } from '../lambda/envelope/codec';
 import { readCodecConfig } from '../lambda/envelope/config';
 import { sealItem } from '../lambda/envelope/item-envelope';
@@ -122,20 +123,10 @@ function coldRequireMs(modulePath: string): number {
   return runs.sort((a, b) => a - b)[2];
 }
 
-/** The bundle size if esbuild preferred packages' ESM builds (tree-shakable) over their CJS ones. */
-function esmFirstBytes(name: string): number {
+/** The bundle size if esbuild preferred packages' CommonJS builds (esbuild's default for Node.js). */
+function commonJsFirstBytes(name: string): number {
   const entry = path.join(__dirname, '..', 'lambda', 'envelope', `${name}.entry.ts`);
-  const result = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    write: false,
-    mainFields: ['module', 'main'],
-  });
+  const result = buildSync({ ...BUNDLE_OPTIONS, entryPoints: [entry], write: false, mainFields: ['main', 'module'] });
   return result.outputFiles[0].contents.length;
 }
 
@@ -144,16 +135,16 @@ function bundles(): void {
   const baseline = coldRequireMs(require.resolve('@aws-sdk/client-kms'));
   console.log('\nEnvelope function bundles (minified, everything bundled)');
   console.log(`  baseline: cold require of the bare @aws-sdk/client-kms package ${fmt(baseline, 0)} ms; size target < ${TARGET_BUNDLE_BYTES.toLocaleString('en')} bytes`);
-  console.log('  function          bytes   target   ESM-first build   cold require (ms)   vs client-kms');
+  console.log('  function          bytes   target   CommonJS-first   cold require (ms)   vs client-kms');
   for (const name of fs.readdirSync(ASSETS).sort()) {
     const file = path.join(ASSETS, name, 'index.js');
     const bytes = fs.statSync(file).size;
-    const esm = esmFirstBytes(name);
+    const commonJs = commonJsFirstBytes(name);
     const ms = coldRequireMs(file);
     const cold = Number.isNaN(ms) ? 'n/a (needs the Lambda runtime)' : `${fmt(ms, 0).padStart(17)}   ${fmt(ms / baseline)}x`;
-    console.log(`  ${name.padEnd(14)} ${String(bytes).padStart(8)}   ${bytes < TARGET_BUNDLE_BYTES ? 'met   ' : 'MISSED'}   ${String(esm).padStart(15)}   ${cold}`);
+    console.log(`  ${name.padEnd(14)} ${String(bytes).padStart(8)}   ${bytes < TARGET_BUNDLE_BYTES ? 'met   ' : 'MISSED'}   ${String(commonJs).padStart(14)}   ${cold}`);
   }
-  console.log('  (ESM-first: the same bundle with esbuild mainFields [module, main], as build-tools/bundle.ts could use)');
+  console.log('  (CommonJS-first: the same bundle built from packages\' CommonJS builds, which build-tools/bundle-options.ts avoids)');
 }
 
 async function main(): Promise<void> {

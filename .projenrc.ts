@@ -104,7 +104,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 });
 
-for (const pattern of ['/lambda/', '/cli/', '/bench/', '/examples/', '/integ/', '/build-tools/', '/.ci/', '/scripts/', '!/assets/']) {
+for (const pattern of ['/lambda/', '/cli/', '/bench/', '/examples/', '/integ/', '/integ.config.json', '/build-tools/', '/.ci/', '/scripts/', '!/assets/']) {
   project.addPackageIgnore(pattern);
 }
 

@@ -104,7 +104,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 });
 
-for (const pattern of ['/lambda/', '/cli/', '/bench/', '/examples/', '/integ/', '/integ.config.json', '/build-tools/', '/.ci/', '/scripts/', '!/assets/']) {
+// The package ships src/ compiled to lib/ and the prebuilt bundles in assets/, nothing else.
+const NOT_PACKAGED = ['/lambda/', '/cli/', '/bench/', '/examples/', '/integ/', '/integ.config.json', '/build-tools/', '/.ci/', '/scripts/'];
+for (const pattern of [...NOT_PACKAGED, '!/assets/']) {
   project.addPackageIgnore(pattern);
 }
 

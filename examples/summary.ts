@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
 import { ManagedKey } from '../src';
+import { CREATE_GRANT_GUARD_SID } from '../src/key/policy-model';
 import { CAPABILITIES } from '../src/lint/explain/capabilities';
 
 /** Who a principal is, in words a reviewer recognises. */
@@ -56,6 +57,11 @@ function accessRows(key: ManagedKey): Map<string, Map<string, string>> {
       }
       rows.set(principalLabel(principal, stack), row);
     }
+  }
+  // The CreateGrant guard (a conditional Deny) narrows every grant to AWS resources.
+  const guarded = key.policyStatements().some((s) => s.sid === CREATE_GRANT_GUARD_SID);
+  for (const row of guarded ? rows.values() : []) {
+    if (row.has('create grant')) row.set('create grant', 'for AWS resources only');
   }
   return rows;
 }

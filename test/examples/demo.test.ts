@@ -30,5 +30,6 @@ describe('the demo app', () => {
     expect(row('PaymentsKey', 'CloudFormation execution role')).toMatch(/\| yes/);
     expect(summary).toContain('posture: STRICT   rotation: every 180 days');
     expect(summary).toContain('rotation: off (this key spec cannot rotate)');
+    expect(row('OrdersKey', 'account root (delegates to IAM)')).toMatch(/\| for AWS resources only \|$/);
   });
 });

@@ -16,8 +16,8 @@ import {
   isAllow,
   isOpaque,
   isPlainObject,
+  KMS_DEFAULT_KEY_POLICY,
   policyStatements,
-  pseudo,
   resolveIntrinsics,
   statementActions,
   statementLabel,
@@ -69,23 +69,11 @@ export interface Rule {
   check(context: RuleContext): Violation[];
 }
 
-/** The policy KMS applies when a key is created without one: the account root may do everything. */
-const DEFAULT_KEY_POLICY = {
-  Version: '2012-10-17',
-  Statement: [{
-    Sid: 'Enable IAM User Permissions',
-    Effect: 'Allow',
-    Principal: { AWS: `arn:${pseudo('AWS::Partition')}:iam::${pseudo('AWS::AccountId')}:root` },
-    Action: 'kms:*',
-    Resource: '*',
-  }],
-};
-
 export function ruleContext(logicalId: string, resource: CfnResource, template: CfnTemplate): RuleContext {
   const resolved = resolveIntrinsics(resource.Properties ?? {}, template);
   const properties = isPlainObject(resolved) ? resolved : {};
   const isKey = KEY_TYPES.includes(resource.Type);
-  const policy = isKey ? parsePolicy(properties.KeyPolicy ?? DEFAULT_KEY_POLICY, template) : undefined;
+  const policy = isKey ? parsePolicy(properties.KeyPolicy ?? KMS_DEFAULT_KEY_POLICY, template) : undefined;
   const statements = isKey ? policyStatements(policy) : [];
   const rawStatements = isPlainObject(policy) ? toArray(policy.Statement) : [];
   const policyFullyKnown = isKey && !isOpaque(policy) && statements.length === rawStatements.length;

@@ -86,6 +86,18 @@ export function pseudo(name: string): string {
   return '${' + name + '}';
 }
 
+/** The policy KMS applies when a key is created without one: the account root may do everything. */
+export const KMS_DEFAULT_KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{
+    Sid: 'Enable IAM User Permissions',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:${pseudo('AWS::Partition')}:iam::${pseudo('AWS::AccountId')}:root` },
+    Action: 'kms:*',
+    Resource: '*',
+  }],
+};
+
 const NO_VALUE = Symbol('AWS::NoValue');
 type Internal = Resolved | typeof NO_VALUE;
 

@@ -4,7 +4,7 @@
  */
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 import { KEY_TYPES } from '../rule';
-import { constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../template';
+import { constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../template';
 import { CAPABILITIES } from './capabilities';
 import { analyseCell, Cell } from './cell';
 import { IdentityIndex, identityPrincipals } from './identity';
@@ -48,12 +48,6 @@ interface RowCandidate {
   readonly source: RowSource;
 }
 
-/** What KMS applies to a key created without a key policy: the account root may do everything. */
-const DEFAULT_KEY_POLICY = {
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${THIS_ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
-};
-
 /** Stands for any principal of this account that the key policy reaches through `*` or NotPrincipal. */
 const ANYONE = `arn:aws:iam::${THIS_ACCOUNT}:role/anyone`;
 const ALLOW_ALL: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -70,7 +64,7 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
       .filter(([, resource]) => KEY_TYPES.includes(resource.Type))
       .map(([logicalId, resource]) => {
         const props = resource.Properties ?? {};
-        const written = props.KeyPolicy === undefined ? DEFAULT_KEY_POLICY : resolveIntrinsics(props.KeyPolicy, input.template);
+        const written = props.KeyPolicy === undefined ? KMS_DEFAULT_KEY_POLICY : resolveIntrinsics(props.KeyPolicy, input.template);
         const keyPolicy = principalsResolved(names.concretize(written), names);
         const keyArn = names.arnOf(logicalId)!;
         const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';

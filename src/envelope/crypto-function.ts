@@ -1,15 +1,14 @@
 /**
  * The crypto function shared by the envelope constructs (internal: not exported from the package).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvelopeAlgorithmSuite, EnvelopeCryptoOptions } from './crypto-options';
+import { bundledAssetDir } from '../assets';
 import { assertNoProblems } from '../errors';
-import { acceptFinding } from '../xks/suppressions';
+import { acceptFinding } from '../nag-suppressions';
 
 /**
  * The folder of a prebuilt function bundle (`assets/<group>/<name>`, made by `npx projen bundle`).
@@ -17,11 +16,7 @@ import { acceptFinding } from '../xks/suppressions';
  * @internal
  */
 export function envelopeAssetPath(name: string): string {
-  const dir = path.join(__dirname, '..', '..', 'assets', 'envelope', name);
-  if (!fs.existsSync(path.join(dir, 'index.js'))) {
-    throw new Error(`The envelope/${name} function bundle is missing at ${dir}: run \`npx projen bundle\``);
-  }
-  return dir;
+  return bundledAssetDir('envelope', name);
 }
 
 function checkRange(problems: string[], name: string, value: number | undefined, min: number, max: number): void {

@@ -10,7 +10,7 @@ import { assertNoProblems } from '../errors';
 import { createCryptoFunction, codecEnvironment } from './crypto-function';
 import { EnvelopeAlgorithmSuite, EnvelopeCryptoOptions } from './crypto-options';
 import { KeyCapability, KeyUser, KeyUserOptions, ManagedKey, ManagedKeyProps } from '../key';
-import { acceptFinding } from '../xks/suppressions';
+import { acceptFinding } from '../nag-suppressions';
 
 /**
  * The encryption-context keys of an EnvelopeEncryptedBucket object: every ciphertext carries the

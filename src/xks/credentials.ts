@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsCustomResource, AwsCustomResourcePolicy, Logging, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acceptFinding } from './suppressions';
+import { acceptFinding } from '../nag-suppressions';
 
 /** JSON field of the credential secret that holds the SigV4 access key id. */
 export const ACCESS_KEY_ID_FIELD = 'accessKeyId';

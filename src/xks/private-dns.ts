@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { AwsCustomResource, AwsCustomResourcePolicy, AwsSdkCall, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acceptFinding } from './suppressions';
+import { acceptFinding } from '../nag-suppressions';
 
 /** Properties of {@link EndpointServicePrivateDns}. */
 export interface EndpointServicePrivateDnsProps {

@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { validationError } from '../errors';
 
 /** The fixed end of every XKS proxy URI path (XKS Proxy API specification, v1). */
 export const XKS_API_PATH = '/kms/xks/v1';
@@ -15,7 +16,7 @@ const EXTERNAL_KEY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Throws an error that names the construct path, what is wrong and how to fix it. */
 export function fail(scope: IConstruct, problem: string, fix: string): never {
-  throw new Error(`${scope.node.path}: ${problem}. ${fix}`);
+  throw validationError(scope, [`${problem}. ${fix}`]);
 }
 
 /** Returns `[/<prefix>]/kms/xks/v1`, or throws if the prefix breaks the spec's rules. */

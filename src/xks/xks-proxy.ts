@@ -11,7 +11,7 @@ import { ACCESS_KEY_ID_FIELD, createCredentialSecret, SECRET_ACCESS_KEY_FIELD } 
 import { bundledProxyImage } from './image';
 import { EndpointServicePrivateDns } from './private-dns';
 import { PROXY_ENV as ENV, proxyConfigDocument, XKS_API_PORT, XKS_HEALTH_PATH, XKS_HEALTH_PORT } from './proxy-config';
-import { acceptCustomResourceProviderFindings, acceptFinding } from './suppressions';
+import { acceptCustomResourceProviderFindings, acceptFinding } from '../nag-suppressions';
 import {
   fail, uriPathFor, validateAvailabilityZones, validateCapacity, validateExternalKeyIds, validatePrivateDnsName, validateTokenLabels,
 } from './validation';

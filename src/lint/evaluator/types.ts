@@ -4,18 +4,8 @@
  * never matches anything.
  */
 
-/** One statement of a key policy or an identity policy, as it appears in the template. */
-export interface PolicyStatement {
-  readonly Sid?: unknown;
-  readonly Effect?: unknown;
-  readonly Principal?: unknown;
-  readonly NotPrincipal?: unknown;
-  readonly Action?: unknown;
-  readonly NotAction?: unknown;
-  readonly Resource?: unknown;
-  readonly NotResource?: unknown;
-  readonly Condition?: unknown;
-}
+/** One statement of a key policy or an identity policy: the linter's statement type. */
+export type { PolicyStatement } from '../template';
 
 /** A policy document: `Statement` may be one statement or a list. */
 export interface PolicyDocument {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadInputs, LoadError } from './load';
-import { EXPLAIN_FORMATS, ExplainFormat, explainTemplates, renderReport } from '../src/lint/explain';
+import { EXPLAIN_FORMATS, ExplainFormat, explainTemplates, renderReport } from '../src/access/explain';
 
 /** Where the command writes. */
 export interface ExplainIo {

@@ -7,8 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
 import { ManagedKey } from '../src';
+import { CAPABILITIES } from '../src/access/explain/capabilities';
 import { CREATE_GRANT_GUARD_SID } from '../src/key/policy-model';
-import { CAPABILITIES } from '../src/lint/explain/capabilities';
 
 /** Who a principal is, in words a reviewer recognises. */
 function principalLabel(principal: iam.IPrincipal, stack: Stack): string {

@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { OBJECT_CONTEXT_KEYS } from '../../lambda/envelope/object-location';
 import { EnvelopeAlgorithmSuite, EnvelopeEncryptedBucket, EnvelopeEncryptedBucketProps, ManagedKey, ObjectEncryptionContext } from '../../src';
-import { evaluateKeyAccess } from '../../src/lint/evaluator';
+import { evaluateKeyAccess } from '../../src/access/evaluator';
 import { controlTowerKmsChecks, nagFindings } from '../support/compliance';
 import { FAKE_ENV, KeyAccess, logicalIdOf } from '../support/iam';
 import { stableTemplateJson, synthTemplate } from '../support/template';

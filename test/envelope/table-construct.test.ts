@@ -10,7 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { TABLE_CONTEXT_KEY } from '../../lambda/envelope/item-envelope';
 import { readTableConfig } from '../../lambda/envelope/table-config';
 import { AttributeAction, EnvelopeAlgorithmSuite, EnvelopeEncryptedTable, EnvelopeEncryptedTableProps, ManagedKey } from '../../src';
-import { evaluateKeyAccess } from '../../src/lint/evaluator';
+import { evaluateKeyAccess } from '../../src/access/evaluator';
 import { nagFindings } from '../support/compliance';
 import { FAKE_ENV, KeyAccess, logicalIdOf } from '../support/iam';
 import { stableTemplateJson, synthTemplate } from '../support/template';

@@ -6,7 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { KeyActions, KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey } from '../../src';
-import { evaluateKeyAccess } from '../../src/lint/evaluator';
+import { evaluateKeyAccess } from '../../src/access/evaluator';
 import { CFN_EXEC_ROLE_ARN, FAKE_ENV, KeyAccess, logicalIdOf, simulateKeyRequest } from '../support/iam';
 import { synthTemplate } from '../support/template';
 
@@ -87,7 +87,7 @@ describe.each([KeyPolicyPosture.IAM_DELEGATED, KeyPolicyPosture.STRICT])('%s Man
   test('an encryption-context user is bound to its exact context', () => {
     // iam-simulate drops kms:EncryptionContext:<key> condition keys (see test/support/iam.ts), so it
     // can neither allow with the right context nor deny for the right reason. Instead: the exact
-    // condition block in the template, and our own evaluator (src/lint/evaluator) for the decision.
+    // condition block in the template, and our own evaluator (src/access/evaluator) for the decision.
     const contextUserArn = f.access.principalArn(f.contextUser);
     const statements = (f.access.keyPolicy as any).Statement.filter((s: any) => [s.Principal?.AWS].flat().includes(contextUserArn));
     expect(statements).toHaveLength(1);

@@ -2,13 +2,13 @@
  * The access matrix: for every KMS key in the loaded templates, who (rows) can do what (columns),
  * computed by our key-policy evaluator over the key policy and the IAM policies of the same templates.
  */
-import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
-import { KEY_TYPES } from '../rule';
-import { constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../template';
 import { CAPABILITIES } from './capabilities';
 import { analyseCell, Cell } from './cell';
 import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
+import { KEY_TYPES } from '../../lint/rule';
+import { constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
+import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 
 /** Where a row comes from. */
 export type RowSource =

@@ -4,7 +4,7 @@
  * ForAnyValue with IfExists, and values left opaque by intrinsic resolution.
  * Each expectation follows the AWS KMS developer guide / IAM user guide, cited in the test name.
  */
-import { evaluateKeyAccess, KeyRequest, PolicyDocument } from '../../../src/lint/evaluator';
+import { evaluateKeyAccess, KeyRequest, PolicyDocument } from '../../../src/access/evaluator';
 import { Opaque } from '../../../src/lint/template';
 
 const ACCOUNT = '111111111111';

@@ -4,8 +4,8 @@
  * (or a role's `ManagedPolicyArns` that Ref a managed policy of the same template).
  * AWS managed policies (`arn:aws:iam::aws:policy/...`) are not known here and are not counted.
  */
+import { CfnTemplate, isOpaque, resolveIntrinsics, Resolved, toArray } from '../../lint/template';
 import { PolicyDocument, statementsOf } from '../evaluator';
-import { CfnTemplate, isOpaque, resolveIntrinsics, Resolved, toArray } from '../template';
 import { ResourceNames } from './principals';
 
 /** An IAM role or user of the templates and the policies attached to it. */

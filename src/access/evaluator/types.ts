@@ -5,7 +5,7 @@
  */
 
 /** One statement of a key policy or an identity policy: the linter's statement type. */
-export type { PolicyStatement } from '../template';
+export type { PolicyStatement } from '../../lint/template';
 
 /** A policy document: `Statement` may be one statement or a list. */
 export interface PolicyDocument {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadTemplateFile } from '../../../cli/load';
-import { AccessReport, explainTemplates, KeyMatrix } from '../../../src/lint/explain';
+import { AccessReport, explainTemplates, KeyMatrix } from '../../../src/access/explain';
 import { CfnTemplate } from '../../../src/lint/template';
 
 const VIA = { 'iam': 'via IAM', 'cross-account': 'cross-account' } as const;

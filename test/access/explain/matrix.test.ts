@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { compact, explainFixtures, explainTemplate, keyOf } from './matrix-support';
 import { KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey } from '../../../src';
-import { CAPABILITIES } from '../../../src/lint/explain';
+import { CAPABILITIES } from '../../../src/access/explain';
 
 /** The matrix of a template holding one key with this policy. */
 function explainOneKey(type: string, statements: object[], properties: object = {}) {

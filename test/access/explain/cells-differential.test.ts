@@ -7,8 +7,8 @@
  * seeded generator, which keeps the test to seconds (iam-simulate takes ~2 ms a request).
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { parseCaller } from '../../../src/lint/evaluator';
-import { analyseCell, CAPABILITIES } from '../../../src/lint/explain';
+import { parseCaller } from '../../../src/access/evaluator';
+import { analyseCell, CAPABILITIES } from '../../../src/access/explain';
 import { CALLERS, Gen, identityPolicies, isServicePrincipal, KEY_ACCOUNT, KEY_ARN, keyPolicy, request } from '../evaluator/random-policies';
 
 const SEED = 8675309;

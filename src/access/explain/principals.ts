@@ -6,7 +6,7 @@
  * synthetic ARN of its own so it still shows up as one row of the matrix. Display text maps the
  * placeholder back.
  */
-import { CfnTemplate, isOpaque, isPlainObject, Opaque, Resolved } from '../template';
+import { CfnTemplate, isOpaque, isPlainObject, Opaque, Resolved } from '../../lint/template';
 
 /** Placeholder for the account the templates deploy to (a 12-digit id, as ARNs need one). */
 export const THIS_ACCOUNT = '000000000000';

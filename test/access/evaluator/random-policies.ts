@@ -2,7 +2,7 @@
  * Seeded generator of random key policies, IAM policies and requests for the differential test.
  * Every case is reproducible from (seed, index).
  */
-import { ContextValue, KeyRequest, PolicyDocument } from '../../../src/lint/evaluator';
+import { ContextValue, KeyRequest, PolicyDocument } from '../../../src/access/evaluator';
 
 export const KEY_ACCOUNT = '111111111111';
 export const OTHER_ACCOUNT = '222222222222';

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, BrowserContext } from 'playwright-core';
 import { explainFixtures } from './matrix-support';
-import { renderHtml } from '../../../src/lint/explain';
+import { renderHtml } from '../../../src/access/explain';
 
 const CHROMIUM = '/usr/bin/chromium';
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'explain-chromium-'));

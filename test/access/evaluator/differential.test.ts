@@ -5,7 +5,7 @@
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Gen, identityPolicies, isServicePrincipal, KEY_ACCOUNT, keyPolicy, request } from './random-policies';
-import { Decision, evaluateKeyAccess, KeyRequest, PolicyDocument } from '../../../src/lint/evaluator';
+import { Decision, evaluateKeyAccess, KeyRequest, PolicyDocument } from '../../../src/access/evaluator';
 
 const SEED = 20261123;
 const CASES = 1500;

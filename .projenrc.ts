@@ -56,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ajv@^8',
     'ajv-formats',
     'playwright-core',
+    // Property-based tests of hostile-input classes.
+    'fast-check',
     // Runtime code under lambda/ (bundled by esbuild at build time).
     '@aws-crypto/client-node',
     '@aws-sdk/client-kms',

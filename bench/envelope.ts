@@ -40,7 +40,7 @@ const schema: ItemSchema = {
   tableName: 'bench',
   partitionKey: 'pk',
   sortKey: 'sk',
-  actions: { status: AttributeAction.SIGN_ONLY, amount: AttributeAction.SIGN_ONLY, gsi: AttributeAction.DO_NOTHING },
+  actions: new Map([['status', AttributeAction.SIGN_ONLY], ['amount', AttributeAction.SIGN_ONLY], ['gsi', AttributeAction.DO_NOTHING]]),
   defaultAction: AttributeAction.ENCRYPT_AND_SIGN,
 };
 

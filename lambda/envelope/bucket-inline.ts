@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Codec } from './codec';
 import { EnvelopeError, ErrorCode } from './errors';
-import { isNoSuchKey, logObjectOutcome, objectErrorResponse, ObjectErrorResponse, ObjectNotFoundError } from './object-errors';
+import { logObjectOutcome, objectErrorResponse, ObjectErrorResponse, s3Call } from './object-errors';
 import { BucketLayout, CONTENT_TYPE_METADATA, INLINE_MAX_BYTES, objectContext, protectedKey } from './object-location';
 
 export interface InlineDeps {
@@ -30,6 +30,7 @@ export type InlineResponse =
 /** Room for the ESDK header and per-frame overhead of a message holding INLINE_MAX_BYTES. */
 const MESSAGE_OVERHEAD_ALLOWANCE = 64 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const CONTENT_TYPE = /^[\x20-\x7e]{1,255}$/;
 
 export async function handleInlineRequest(deps: InlineDeps, request: unknown): Promise<InlineResponse> {
   const startedAt = performance.now();
@@ -50,28 +51,22 @@ export async function handleInlineRequest(deps: InlineDeps, request: unknown): P
 async function putObject(deps: InlineDeps, request: Record<string, unknown>): Promise<InlineResponse> {
   const key = protectedKey(deps.layout, request.key);
   const plaintext = decodeData(request.data);
-  const contentType = request.contentType ?? 'application/octet-stream';
-  if (typeof contentType !== 'string') throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'contentType must be a string');
+  const contentType = contentTypeOf(request.contentType);
 
   const ciphertext = await deps.crypto.encrypt(plaintext, objectContext(deps.layout.bucket, key));
-  const result = await deps.s3.send(new PutObjectCommand({
+  const result = await s3Call('PutObject', () => deps.s3.send(new PutObjectCommand({
     Bucket: deps.layout.bucket,
     Key: key,
     Body: ciphertext,
     ContentType: 'application/octet-stream',
     Metadata: { [CONTENT_TYPE_METADATA]: contentType },
-  }));
+  })));
   return { ok: true, key: request.key as string, versionId: result.VersionId };
 }
 
 async function getObject(deps: InlineDeps, request: Record<string, unknown>): Promise<InlineResponse> {
   const key = protectedKey(deps.layout, request.key);
-  let source;
-  try {
-    source = await deps.s3.send(new GetObjectCommand({ Bucket: deps.layout.bucket, Key: key }));
-  } catch (err) {
-    throw isNoSuchKey(err) ? new ObjectNotFoundError(request.key as string) : err;
-  }
+  const source = await s3Call('GetObject', () => deps.s3.send(new GetObjectCommand({ Bucket: deps.layout.bucket, Key: key })), request.key as string);
   if ((source.ContentLength ?? 0) > INLINE_MAX_BYTES + MESSAGE_OVERHEAD_ALLOWANCE) {
     (source.Body as Readable).destroy();
     throw tooLarge('the object');
@@ -85,6 +80,18 @@ async function getObject(deps: InlineDeps, request: Record<string, unknown>): Pr
     data: Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString('base64'),
     contentType: source.Metadata?.[CONTENT_TYPE_METADATA] ?? 'application/octet-stream',
   };
+}
+
+/**
+ * The content type kept in the object's metadata (an HTTP header to S3): 1 to 255 printable ASCII
+ * characters, so no line break, control character or non-ASCII text reaches a header.
+ */
+function contentTypeOf(value: unknown): string {
+  if (value === undefined) return 'application/octet-stream';
+  if (typeof value !== 'string' || !CONTENT_TYPE.test(value)) {
+    throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'contentType must be 1 to 255 printable ASCII characters');
+  }
+  return value;
 }
 
 function decodeData(data: unknown): Buffer {

@@ -26,10 +26,11 @@ export interface CodecConfig {
   readonly kmsMaxAttempts: number;
 }
 
-const SUITES: Record<string, AlgorithmSuiteIdentifier> = {
-  COMMIT_KEY: DEFAULT_SUITE,
-  COMMIT_KEY_ECDSA_P384: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
-};
+/** A Map, so a configured name such as `toString` cannot find an inherited member. */
+const SUITES: ReadonlyMap<string, AlgorithmSuiteIdentifier> = new Map([
+  ['COMMIT_KEY', DEFAULT_SUITE],
+  ['COMMIT_KEY_ECDSA_P384', AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384],
+]);
 
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/;
 
@@ -59,8 +60,8 @@ export function readCodecConfig(env: Env): CodecConfig {
   const keyArn = requireEnv(env, 'ENVELOPE_KEY_ARN');
   if (!KEY_ARN.test(keyArn)) throw misconfigured(`ENVELOPE_KEY_ARN must be a KMS key ARN, got '${keyArn}'`);
   const suiteName = env.ENVELOPE_ALGORITHM_SUITE ?? 'COMMIT_KEY';
-  const suiteId = SUITES[suiteName];
-  if (suiteId === undefined) throw misconfigured(`ENVELOPE_ALGORITHM_SUITE must be one of ${Object.keys(SUITES).join(', ')}, got '${suiteName}'`);
+  const suiteId = SUITES.get(suiteName);
+  if (suiteId === undefined) throw misconfigured(`ENVELOPE_ALGORITHM_SUITE must be one of ${[...SUITES.keys()].join(', ')}, got '${suiteName}'`);
   const maxAgeSeconds = intEnv(env, 'ENVELOPE_CACHE_MAX_AGE_SECONDS', DEFAULT_CACHE.maxAgeSeconds, 0, 86_400);
   const cache: CacheBounds | false =
     maxAgeSeconds === 0

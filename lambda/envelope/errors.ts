@@ -3,6 +3,7 @@
  * `EnvelopeError` with a stable `code`; anything else becomes `Internal` with a generic message,
  * so no payload, key material or stack trace ever reaches a response.
  */
+import { ownValue } from './own';
 
 /** Stable error codes returned to callers (the `error.code` of an error response). */
 export const ErrorCode = {
@@ -78,8 +79,24 @@ const KMS_ERRORS: Record<string, ErrorCode> = {
 export function fromKmsError(operation: string, err: unknown): EnvelopeError {
   if (err instanceof EnvelopeError) return err;
   const name = errorName(err);
-  const code = KMS_ERRORS[name] ?? ErrorCode.INTERNAL;
+  // Own members only: an error named `toString` must not find Object.prototype's.
+  const code = (ownValue(KMS_ERRORS, name) as ErrorCode | undefined) ?? ErrorCode.INTERNAL;
   return new EnvelopeError(code, `KMS ${operation} failed: ${name}`, { cause: err });
+}
+
+/**
+ * Runs one call to a dependency, named by `what` (e.g. 'DynamoDB PutItem'). `known` maps the
+ * failures it understands (a missing object, a throttle) to typed errors; any other failure becomes
+ * an Internal error whose message names the call and the error class, never the error's own
+ * message (which may quote data), so the log line says what failed.
+ */
+export async function during<T>(what: string, run: () => Promise<T>, known?: (err: unknown) => Error | undefined): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof EnvelopeError) throw err;
+    throw known?.(err) ?? new EnvelopeError(ErrorCode.INTERNAL, `${what} failed (${errorName(err)})`, { cause: err });
+  }
 }
 
 /** The error response for any thrown value; unknown errors become a generic Internal error. */

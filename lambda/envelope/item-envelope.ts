@@ -20,6 +20,8 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical';
 import { Codec, EncryptionContext } from './codec';
 import { EnvelopeError, ErrorCode } from './errors';
+import { checkAttribute, isWellFormed, quoteName } from './item-validation';
+import { ownValue, setOwn } from './own';
 import { ENVELOPE_ATTRIBUTE, ItemSchema } from './table-config';
 import { AttributeAction } from '../../src/envelope/attribute-action';
 
@@ -47,26 +49,37 @@ export function keyNames(schema: ItemSchema): string[] {
   return schema.sortKey === undefined ? [schema.partitionKey] : [schema.partitionKey, schema.sortKey];
 }
 
-/** The key attributes of an item; each must be a non-empty string or a number. */
+/** True for a key value DynamoDB and JSON both carry exactly. */
+function isKeyValue(value: unknown): value is string | number {
+  if (typeof value === 'string') return value !== '' && isWellFormed(value);
+  return typeof value === 'number' && Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value));
+}
+
+/**
+ * The key attributes of an item; each must be a non-empty, well-formed string or a number JSON
+ * carries exactly. Names are looked up as own members only (see own.ts).
+ */
 export function keyOf(schema: ItemSchema, item: Item): Item {
   const key: Item = {};
   for (const name of keyNames(schema)) {
-    const value = item[name];
-    const valid = (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
-    if (!valid) throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `Key attribute ${name} must be a non-empty string or a number`);
-    key[name] = value;
+    const value = ownValue(item, name);
+    if (!isKeyValue(value)) {
+      throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `Key attribute ${quoteName(name)} must be a non-empty string or a number (integers within ±2^53)`);
+    }
+    setOwn(key, name, value);
   }
   return key;
 }
 
+/** The action of an attribute: a Map lookup, so no name (`toString`, `__proto__`) can match an inherited member. */
 export function actionFor(schema: ItemSchema, name: string): AttributeAction {
   if (keyNames(schema).includes(name)) return AttributeAction.SIGN_ONLY;
-  return schema.actions[name] ?? schema.defaultAction;
+  return schema.actions.get(name) ?? schema.defaultAction;
 }
 
 /** SHA-256 over the named attributes as stored (an absent attribute is distinct from null). */
 function signedDigest(item: Item, names: string[]): string {
-  const entries = names.map((name) => (name in item ? [name, item[name]] : [name]));
+  const entries = names.map((name) => (Object.prototype.hasOwnProperty.call(item, name) ? [name, ownValue(item, name)] : [name]));
   return createHash('sha256').update(canonicalJson(entries)).digest('base64');
 }
 
@@ -75,19 +88,24 @@ export async function sealItem(codec: Codec, schema: ItemSchema, item: Item): Pr
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
     throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'An item must be a JSON object');
   }
-  if (ENVELOPE_ATTRIBUTE in item) throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `${ENVELOPE_ATTRIBUTE} is a reserved attribute name`);
+  if (Object.prototype.hasOwnProperty.call(item, ENVELOPE_ATTRIBUTE)) {
+    throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `${ENVELOPE_ATTRIBUTE} is a reserved attribute name`);
+  }
   const key = keyOf(schema, item);
   const stored: Item = {};
   const encrypted: Item = {};
   const signedNames: string[] = [];
+  // Every attribute is checked before anything is sealed: a put that cannot carry one faithfully
+  // fails whole (item-validation.ts). Members are added with setOwn, so `__proto__` stays a member.
   for (const [name, value] of Object.entries(item)) {
     if (value === undefined) continue;
     const action = actionFor(schema, name);
+    checkAttribute(name, value, action !== AttributeAction.ENCRYPT_AND_SIGN);
     if (action === AttributeAction.ENCRYPT_AND_SIGN) {
-      encrypted[name] = value;
+      setOwn(encrypted, name, value);
       continue;
     }
-    stored[name] = value;
+    setOwn(stored, name, value);
     if (action === AttributeAction.SIGN_ONLY) signedNames.push(name);
   }
   signedNames.sort();
@@ -100,7 +118,7 @@ export async function sealItem(codec: Codec, schema: ItemSchema, item: Item): Pr
   };
   const plaintext = Buffer.from(canonicalJson(document));
   try {
-    stored[ENVELOPE_ATTRIBUTE] = await codec.encrypt(plaintext, tableContext(schema));
+    setOwn(stored, ENVELOPE_ATTRIBUTE, await codec.encrypt(plaintext, tableContext(schema)));
   } finally {
     plaintext.fill(0);
   }
@@ -132,7 +150,7 @@ export async function openItem(codec: Codec, schema: ItemSchema, stored: Item): 
   const signed = new Set(document.signed.names);
   for (const name of Object.keys(rest)) {
     if (!signed.has(name) && actionFor(schema, name) !== AttributeAction.DO_NOTHING) {
-      throw new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, `Attribute ${name} is protected but was not written by the crypto function`);
+      throw new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, `Attribute ${quoteName(name)} is protected but was not written by the crypto function`);
     }
   }
   return { ...rest, ...document.encrypted };

@@ -2,8 +2,9 @@
  * Object-specific additions to the envelope error model: a missing object, and the HTTP status of
  * each error code for the function URL.
  */
-import { ErrorCode, toErrorResponse } from './errors';
+import { during, EnvelopeError, ErrorCode, errorName, toErrorResponse } from './errors';
 import { logger, logOutcome } from './log';
+import { ownValue } from './own';
 
 /** Error code of a get for an object that does not exist. */
 export const NOT_FOUND = 'NotFound';
@@ -39,7 +40,27 @@ const HTTP_STATUS: Record<string, number> = {
 
 /** The HTTP status for an error response (500 for anything server-side or unexpected). */
 export function httpStatusFor(response: ObjectErrorResponse): number {
-  return HTTP_STATUS[response.error.code] ?? 500;
+  return (ownValue(HTTP_STATUS, response.error.code) as number | undefined) ?? 500;
+}
+
+/** S3 error names (SDK error `name`) the handlers understand, and what each means for the caller. */
+const S3_ERRORS: Record<string, [ErrorCode, string]> = {
+  AccessDenied: [ErrorCode.ACCESS_DENIED, 'S3 denied the request'],
+  NoSuchBucket: [ErrorCode.MISCONFIGURED, 'The bucket does not exist'],
+  KeyTooLongError: [ErrorCode.INVALID_REQUEST, 'The object key is longer than S3 allows'],
+};
+
+/**
+ * Runs one S3 call (`operation`, e.g. 'PutObject'). With `objectName`, S3's "no such key" becomes
+ * ObjectNotFoundError; known S3 errors become typed errors; anything else an Internal error naming
+ * the call (see `during`).
+ */
+export function s3Call<T>(operation: string, send: () => Promise<T>, objectName?: string): Promise<T> {
+  return during(`S3 ${operation}`, send, (err) => {
+    if (objectName !== undefined && isNoSuchKey(err)) return new ObjectNotFoundError(objectName);
+    const mapped = ownValue(S3_ERRORS, errorName(err)) as [ErrorCode, string] | undefined;
+    return mapped && new EnvelopeError(mapped[0], mapped[1], { cause: err });
+  });
 }
 
 /** True for S3's "no such key" answer to GetObject / HeadObject. */

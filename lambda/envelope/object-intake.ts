@@ -11,7 +11,7 @@ import type { S3Event } from 'aws-lambda';
 import { Codec } from './codec';
 import { EnvelopeError, ErrorCode, errorName } from './errors';
 import { logger, logOutcome } from './log';
-import { isNoSuchKey } from './object-errors';
+import { isNoSuchKey, s3Call } from './object-errors';
 import { BucketLayout, CONTENT_TYPE_METADATA, objectContext, protectedKeyForIntake } from './object-location';
 import { choosePartSize, uploadMultipart } from './object-multipart';
 
@@ -40,7 +40,7 @@ export async function encryptIntakeObject(deps: IntakeDeps, intakeKey: string, v
     source = await s3.send(new GetObjectCommand({ Bucket: layout.bucket, Key: intakeKey, VersionId: versionId }));
   } catch (err) {
     if (isNoSuchKey(err)) return { intakeKey, protectedKey, outcome: 'gone' };
-    throw err;
+    return s3Call('GetObject', () => Promise.reject(err));
   }
 
   // No plaintextLength: the ESDK (encrypt-node 5.0.2) counts a chunk's tail twice when the chunk
@@ -63,8 +63,17 @@ export async function encryptIntakeObject(deps: IntakeDeps, intakeKey: string, v
 
   // Deleting the exact version read removes the plaintext for good (a plain delete of a
   // versioned object would only add a delete marker and keep the plaintext as a noncurrent version).
-  await s3.send(new DeleteObjectCommand({ Bucket: layout.bucket, Key: intakeKey, VersionId: source.VersionId }));
+  await s3Call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: layout.bucket, Key: intakeKey, VersionId: source.VersionId })));
   return { intakeKey, protectedKey, outcome: 'encrypted', ciphertextBytes: uploaded.bytes };
+}
+
+/** The object key of an S3 event record: URL-encoded, with '+' for spaces. */
+function intakeKeyOf(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, ' '));
+  } catch {
+    throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'the event\'s object key is not valid URL encoding');
+  }
 }
 
 /**
@@ -81,8 +90,7 @@ export async function handleIntakeEvent(deps: IntakeDeps, event: S3Event): Promi
       if (record.s3.bucket.name !== deps.layout.bucket) {
         throw new EnvelopeError(ErrorCode.MISCONFIGURED, 'event is for another bucket');
       }
-      // Keys in S3 events are URL-encoded, with '+' for spaces.
-      const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+      const key = intakeKeyOf(record.s3.object.key);
       results.push(await encryptIntakeObject(deps, key, record.s3.object.versionId));
       logOutcome('intake', startedAt);
     } catch (err) {

@@ -5,6 +5,12 @@
  */
 import { Env, requireEnv } from './config';
 import { EnvelopeError, ErrorCode } from './errors';
+import { isWellFormed } from './item-validation';
+
+/** S3's limit on the UTF-8 length of an object key. */
+export const MAX_S3_KEY_BYTES = 1024;
+/** C0 control characters and DEL: XML 1.0 (S3's listings) cannot carry most of them, NUL included. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** Encryption-context keys of an object (the key policy pins both; keep in sync with src/envelope). */
 export const OBJECT_CONTEXT_KEYS = { bucket: 'bucket', objectKey: 'object-key' } as const;
@@ -34,16 +40,26 @@ export function layoutFromEnv(env: Env): BucketLayout {
 
 /**
  * The S3 key of the protected object for a caller's object name (relative to the protected prefix).
- * Rejects names that are empty, absolute or that climb out with `..` segments.
+ * The name also goes into the KMS encryption context, so it must be something S3 and KMS carry
+ * exactly. Each rule covers a class of names: not a non-empty string; not well-formed Unicode (a
+ * lone surrogate would become U+FFFD in UTF-8, a different key); control characters (NUL, line
+ * breaks, ...); longer than S3's 1024 UTF-8 bytes together with the prefix; absolute, or with `.` /
+ * `..` segments that climb out. Each is an InvalidRequest naming the rule, never a server error.
  */
 export function protectedKey(layout: BucketLayout, name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 900) {
-    throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'key must be a non-empty string of at most 900 characters');
-  }
+  if (typeof name !== 'string' || name.length === 0) throw invalidKey('key must be a non-empty string');
+  if (!isWellFormed(name)) throw invalidKey('key must be well-formed Unicode (it holds a lone surrogate)');
+  if (CONTROL_CHARACTER.test(name)) throw invalidKey('key must not contain control characters (U+0000 to U+001F, U+007F)');
+  const maxBytes = MAX_S3_KEY_BYTES - Buffer.byteLength(layout.protectedPrefix);
+  if (Buffer.byteLength(name) > maxBytes) throw invalidKey(`key must be at most ${maxBytes} bytes of UTF-8 (S3 allows ${MAX_S3_KEY_BYTES} with the prefix)`);
   if (name.startsWith('/') || name.split('/').some((segment) => segment === '..' || segment === '.')) {
-    throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'key must be relative and contain no "." or ".." segments');
+    throw invalidKey('key must be relative and contain no "." or ".." segments');
   }
   return layout.protectedPrefix + name;
+}
+
+function invalidKey(message: string): EnvelopeError {
+  return new EnvelopeError(ErrorCode.INVALID_REQUEST, message);
 }
 
 /** The protected key an intake object is encrypted to: same name, protected prefix. */

@@ -16,7 +16,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { Codec } from './codec';
 import { EnvelopeError, ErrorCode } from './errors';
-import { httpStatusFor, isNoSuchKey, logObjectOutcome, objectErrorResponse, ObjectNotFoundError } from './object-errors';
+import { httpStatusFor, logObjectOutcome, objectErrorResponse, s3Call } from './object-errors';
 import { BucketLayout, CONTENT_TYPE_METADATA, objectContext, protectedKey } from './object-location';
 
 /**
@@ -67,12 +67,7 @@ export class ResponseCutError extends Error {
  */
 export async function streamProtectedObject(deps: ReadDeps, name: string, open: OpenResponse, window?: ReadWindow): Promise<void> {
   const key = protectedKey(deps.layout, name);
-  let source;
-  try {
-    source = await deps.s3.send(new GetObjectCommand({ Bucket: deps.layout.bucket, Key: key }));
-  } catch (err) {
-    throw isNoSuchKey(err) ? new ObjectNotFoundError(name) : err;
-  }
+  const source = await s3Call('GetObject', () => deps.s3.send(new GetObjectCommand({ Bucket: deps.layout.bucket, Key: key })), name);
   const limit = deps.maxResponseBytes ?? MAX_STREAMED_RESPONSE_BYTES;
   const tooLarge = window ? window.length > limit : (source.ContentLength ?? 0) > limit;
   if (tooLarge) {

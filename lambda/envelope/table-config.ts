@@ -21,7 +21,8 @@ export interface ItemSchema {
   readonly tableName: string;
   readonly partitionKey: string;
   readonly sortKey?: string;
-  readonly actions: Readonly<Record<string, AttributeAction>>;
+  /** Attribute name -> action. A Map: attribute names are client data and may be any string. */
+  readonly actions: ReadonlyMap<string, AttributeAction>;
   readonly defaultAction: AttributeAction;
 }
 
@@ -40,8 +41,8 @@ function parseAction(value: unknown, where: string): AttributeAction {
   return value as AttributeAction;
 }
 
-function parseActions(raw: string | undefined): Record<string, AttributeAction> {
-  if (raw === undefined || raw === '') return {};
+function parseActions(raw: string | undefined): Map<string, AttributeAction> {
+  if (raw === undefined || raw === '') return new Map();
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -51,9 +52,10 @@ function parseActions(raw: string | undefined): Record<string, AttributeAction> 
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw misconfigured('ENVELOPE_ATTRIBUTE_ACTIONS must be a JSON object');
   }
-  const actions: Record<string, AttributeAction> = {};
+  // JSON.parse keeps `__proto__` as an own member and Object.entries lists it; the Map keeps it too.
+  const actions = new Map<string, AttributeAction>();
   for (const [name, action] of Object.entries(parsed)) {
-    actions[name] = parseAction(action, `ENVELOPE_ATTRIBUTE_ACTIONS.${name}`);
+    actions.set(name, parseAction(action, `ENVELOPE_ATTRIBUTE_ACTIONS[${JSON.stringify(name)}]`));
   }
   return actions;
 }
@@ -64,11 +66,11 @@ export function readTableConfig(env: Env): TableConfig {
   const sortKey = env.ENVELOPE_SORT_KEY || undefined;
   const actions = parseActions(env.ENVELOPE_ATTRIBUTE_ACTIONS);
   for (const key of [partitionKey, sortKey]) {
-    if (key !== undefined && actions[key] === AttributeAction.ENCRYPT_AND_SIGN) {
+    if (key !== undefined && actions.get(key) === AttributeAction.ENCRYPT_AND_SIGN) {
       throw misconfigured(`Key attribute ${key} cannot be ENCRYPT_AND_SIGN: keys stay plaintext (they are bound to the ciphertext)`);
     }
   }
-  if (ENVELOPE_ATTRIBUTE in actions || [partitionKey, sortKey].includes(ENVELOPE_ATTRIBUTE)) {
+  if (actions.has(ENVELOPE_ATTRIBUTE) || [partitionKey, sortKey].includes(ENVELOPE_ATTRIBUTE)) {
     throw misconfigured(`${ENVELOPE_ATTRIBUTE} is reserved for the envelope`);
   }
   const access = env.ENVELOPE_ACCESS ?? 'READ_WRITE';

@@ -15,9 +15,10 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { canonicalJson } from './canonical';
 import { Codec } from './codec';
-import { EnvelopeError, ErrorCode, errorName, ErrorResponse, toErrorResponse } from './errors';
+import { during, EnvelopeError, ErrorCode, errorName, ErrorResponse, toErrorResponse } from './errors';
 import { Item, keyOf, openItem, sealItem } from './item-envelope';
 import { logOutcome } from './log';
+import { ownValue } from './own';
 import { ItemSchema, TableConfig } from './table-config';
 import { parseRequest, SortCondition, TableRequest, WRITE_OPERATIONS } from './table-request';
 
@@ -50,15 +51,12 @@ const DYNAMODB_ERRORS: Record<string, [ErrorCode, string]> = {
   AccessDeniedException: [ErrorCode.ACCESS_DENIED, 'DynamoDB denied the request'],
 };
 
-/** Wraps a DynamoDB call so its failures become EnvelopeErrors (messages never quote values). */
-async function dynamo<T>(send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (err) {
-    const mapped = DYNAMODB_ERRORS[errorName(err)];
-    if (!mapped) throw err;
-    throw new EnvelopeError(mapped[0], mapped[1], { cause: err });
-  }
+/** Runs a DynamoDB call: its failures become EnvelopeErrors (messages never quote values). */
+function dynamo<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  return during(`DynamoDB ${operation}`, send, (err) => {
+    const mapped = ownValue(DYNAMODB_ERRORS, errorName(err)) as [ErrorCode, string] | undefined;
+    return mapped && new EnvelopeError(mapped[0], mapped[1], { cause: err });
+  });
 }
 
 function keyCondition(sortKey: SortCondition | undefined): string {
@@ -178,7 +176,7 @@ export class TableHandler {
 
   private async put(item: Item, ifNotExists: boolean): Promise<void> {
     const sealed = await this.sealed(item);
-    await dynamo(() =>
+    await dynamo('PutItem', () =>
       this.deps.dynamodb.send(
         new PutItemCommand({
           TableName: this.schema.tableName,
@@ -190,14 +188,14 @@ export class TableHandler {
   }
 
   private async get(key: Item): Promise<Item | null> {
-    const out = await dynamo(() =>
+    const out = await dynamo('GetItem', () =>
       this.deps.dynamodb.send(new GetItemCommand({ TableName: this.schema.tableName, Key: this.marshalledKey(key), ConsistentRead: true })),
     );
     return out.Item ? this.open(out.Item) : null;
   }
 
   private async delete(key: Item, ifExists: boolean): Promise<void> {
-    await dynamo(() =>
+    await dynamo('DeleteItem', () =>
       this.deps.dynamodb.send(
         new DeleteItemCommand({
           TableName: this.schema.tableName,
@@ -218,7 +216,7 @@ export class TableHandler {
     // Seal everything first: a bad item fails the batch before anything is written.
     const requests = await Promise.all(items.map(async (item) => ({ PutRequest: { Item: await this.sealed(item) } })));
     const write = async (batch: typeof requests) => {
-      const out = await dynamo(() =>
+      const out = await dynamo('BatchWriteItem', () =>
         this.deps.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [this.schema.tableName]: batch } })),
       );
       return (out.UnprocessedItems?.[this.schema.tableName] ?? []) as typeof requests;
@@ -231,7 +229,7 @@ export class TableHandler {
     const unique = [...new Set(ids)].map((id) => marshall(JSON.parse(id) as Item, MARSHALL_OPTIONS));
     const found = new Map<string, Item>();
     const read = async (batch: Record<string, AttributeValue>[]) => {
-      const out = await dynamo(() =>
+      const out = await dynamo('BatchGetItem', () =>
         this.deps.dynamodb.send(new BatchGetItemCommand({ RequestItems: { [this.schema.tableName]: { Keys: batch, ConsistentRead: true } } })),
       );
       const opened = await Promise.all((out.Responses?.[this.schema.tableName] ?? []).map((stored) => this.open(stored)));
@@ -251,7 +249,7 @@ export class TableHandler {
       values[':sk'] = request.sortKey.value;
       if (request.sortKey.value2 !== undefined) values[':sk2'] = request.sortKey.value2;
     }
-    const out = await dynamo(() =>
+    const out = await dynamo('Query', () =>
       this.deps.dynamodb.send(
         new QueryCommand({
           TableName: this.schema.tableName,

@@ -61,7 +61,7 @@ export async function startTableFixture(tables: string[] = ['orders', 'invoices'
           tableName: options.tableName ?? 'orders',
           partitionKey: PK,
           sortKey: SK,
-          actions: ACTIONS,
+          actions: new Map(Object.entries(ACTIONS)),
           defaultAction: AttributeAction.ENCRYPT_AND_SIGN,
         },
       };

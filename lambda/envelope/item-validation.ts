@@ -9,10 +9,12 @@
  *   value (functions, bigints, class instances, undefined inside lists);
  * - depth: DynamoDB nests documents at most 32 levels, and the same bound keeps every recursive walk
  *   (sealing, digests, canonical JSON) far from the stack limit, whatever the action;
- * - what only the plaintext path cannot carry: the AWS SDK's marshaller and serializer build maps by
+ * - what only the plaintext path cannot carry: the AWS SDK's DynamoDB serializer builds maps by
  *   assignment, which turns a `__proto__` member into a prototype change and drops it, so a
  *   `__proto__` name anywhere in an attribute stored in plaintext is refused (inside the envelope it
- *   is carried faithfully); and numbers outside DynamoDB's range.
+ *   is carried faithfully); and numbers below DynamoDB's smallest magnitude (1e-130). Larger
+ *   magnitudes than DynamoDB's 1e126 are all integers beyond ±2^53, refused for every action.
+ *   (Every other name, `constructor` included, is safe: attribute-value.ts marshals by value type.)
  *
  * Messages name the attribute (shortened) and the problem, never a value.
  */
@@ -20,9 +22,8 @@ import { EnvelopeError, ErrorCode } from './errors';
 
 /** DynamoDB's limit on nested lists and maps. */
 export const MAX_DEPTH = 32;
-/** DynamoDB's number range (magnitudes), besides zero. */
+/** DynamoDB's smallest number magnitude, besides zero. */
 const DYNAMODB_MIN_MAGNITUDE = 1e-130;
-const DYNAMODB_MAX_MAGNITUDE = 1e126;
 /** Longest attribute name quoted in an error message. */
 const QUOTED_NAME_CHARS = 64;
 
@@ -54,9 +55,8 @@ function checkNumber(attribute: string, value: number, plaintext: boolean): void
   if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
     throw invalid(attribute, 'holds an integer beyond ±2^53, which JSON parsing has already rounded: send it as a string');
   }
-  const magnitude = Math.abs(value);
-  if (plaintext && value !== 0 && (magnitude < DYNAMODB_MIN_MAGNITUDE || magnitude >= DYNAMODB_MAX_MAGNITUDE)) {
-    throw invalid(attribute, 'holds a number outside DynamoDB\'s range (1e-130 to 1e126) in a plaintext attribute');
+  if (plaintext && value !== 0 && Math.abs(value) < DYNAMODB_MIN_MAGNITUDE) {
+    throw invalid(attribute, 'holds a number below DynamoDB\'s smallest magnitude (1e-130) in a plaintext attribute');
   }
 }
 

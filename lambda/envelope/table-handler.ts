@@ -12,7 +12,7 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { fromAttributeMap, toAttributeMap } from './attribute-value';
 import { canonicalJson } from './canonical';
 import { Codec } from './codec';
 import { during, EnvelopeError, ErrorCode, errorName, ErrorResponse, toErrorResponse } from './errors';
@@ -38,8 +38,6 @@ export interface TableDeps {
 export type TableResponse =
   | { readonly ok: true; readonly item?: Item | null; readonly items?: (Item | null)[]; readonly lastEvaluatedKey?: Item }
   | ErrorResponse;
-
-const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 
 const DYNAMODB_ERRORS: Record<string, [ErrorCode, string]> = {
   ConditionalCheckFailedException: [ErrorCode.CONDITIONAL_CHECK_FAILED, 'The condition of the write did not hold'],
@@ -154,7 +152,7 @@ export class TableHandler {
 
   /** Seals an item and marshalls it, refusing items DynamoDB would reject for size. */
   private async sealed(item: Item): Promise<Record<string, AttributeValue>> {
-    const stored = marshall(await sealItem(this.deps.codec, this.schema, item), MARSHALL_OPTIONS);
+    const stored = toAttributeMap(await sealItem(this.deps.codec, this.schema, item));
     const size = itemSize(stored);
     if (size > MAX_ITEM_BYTES) {
       throw new EnvelopeError(ErrorCode.PAYLOAD_TOO_LARGE, `The encrypted item is about ${size} bytes; DynamoDB items are limited to 400 KB`);
@@ -163,11 +161,11 @@ export class TableHandler {
   }
 
   private open(stored: Record<string, AttributeValue>): Promise<Item> {
-    return openItem(this.deps.codec, this.schema, unmarshall(stored));
+    return openItem(this.deps.codec, this.schema, fromAttributeMap(stored));
   }
 
   private marshalledKey(key: Item): Record<string, AttributeValue> {
-    return marshall(keyOf(this.schema, key), MARSHALL_OPTIONS);
+    return toAttributeMap(keyOf(this.schema, key));
   }
 
   private keyNamesExpression(): Record<string, string> {
@@ -226,7 +224,7 @@ export class TableHandler {
 
   private async batchGet(keys: Item[]): Promise<(Item | null)[]> {
     const ids = keys.map((key) => canonicalJson(keyOf(this.schema, key)));
-    const unique = [...new Set(ids)].map((id) => marshall(JSON.parse(id) as Item, MARSHALL_OPTIONS));
+    const unique = [...new Set(ids)].map((id) => toAttributeMap(JSON.parse(id) as Item));
     const found = new Map<string, Item>();
     const read = async (batch: Record<string, AttributeValue>[]) => {
       const out = await dynamo('BatchGetItem', () =>
@@ -255,7 +253,7 @@ export class TableHandler {
           TableName: this.schema.tableName,
           KeyConditionExpression: keyCondition(request.sortKey),
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: marshall(values, MARSHALL_OPTIONS),
+          ExpressionAttributeValues: toAttributeMap(values),
           Limit: request.limit,
           ScanIndexForward: request.scanIndexForward,
           ExclusiveStartKey: request.exclusiveStartKey ? this.marshalledKey(request.exclusiveStartKey) : undefined,
@@ -264,7 +262,7 @@ export class TableHandler {
       ),
     );
     const items = await Promise.all((out.Items ?? []).map((stored) => this.open(stored)));
-    const lastEvaluatedKey = out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined;
+    const lastEvaluatedKey = out.LastEvaluatedKey ? fromAttributeMap(out.LastEvaluatedKey) : undefined;
     return { ok: true, items, ...(lastEvaluatedKey ? { lastEvaluatedKey } : {}) };
   }
 }

@@ -205,7 +205,7 @@ describe('the Lambda entry point', () => {
     for (let i = 0; i < 2; i++) {
       const response = await handler({ operation: 'get', key: key('x') }, context);
       expectError(response, ErrorCode.MISCONFIGURED);
-      expect(!response.ok && response.error.message).toMatch(/ENVELOPE_ATTRIBUTE_ACTIONS.card must be one of|ENVELOPE_PARTITION_KEY is required/);
+      expect(!response.ok && response.error.message).toMatch(/ENVELOPE_ATTRIBUTE_ACTIONS\["card"\] must be one of|ENVELOPE_PARTITION_KEY is required/);
     }
   });
 

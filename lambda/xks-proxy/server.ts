@@ -21,6 +21,8 @@ import { verifySigV4 } from './sigv4';
 export const PROXY_MODEL = 'cdk-kms-patterns XKS proxy 1.0';
 const MAX_BODY_BYTES = 64 * 1024;
 const KEEP_ALIVE_MS = 120_000;
+/** How often Node checks requestTimeout; its default (30 s) would let a slow request overstay by that much. */
+const TIMEOUT_CHECK_INTERVAL_MS = 250;
 
 export interface RunningProxy {
   readonly apiPort: number;
@@ -72,7 +74,19 @@ class BodyTooLarge extends XksError {
   }
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/**
+ * The client went away before its request was complete: it disconnected, or Node dropped the
+ * request at requestTimeoutMs (answering 408 itself). Nothing is left to answer; it is an access-log
+ * outcome, not an internal error.
+ */
+class RequestNotReceived extends Error {
+  constructor(public readonly outcome: 'clientDisconnected' | 'requestTimeout') {
+    super(outcome);
+    this.name = 'RequestNotReceived';
+  }
+}
+
+function readBody(req: http.IncomingMessage, requestTimeoutMs: number, started: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -86,7 +100,10 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
       }
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // 'error' follows 'aborted' when the connection closes mid-body; either way the request is gone.
+    const gone = () => reject(new RequestNotReceived(performance.now() - started >= requestTimeoutMs - TIMEOUT_CHECK_INTERVAL_MS ? 'requestTimeout' : 'clientDisconnected'));
+    req.on('aborted', gone);
+    req.on('error', gone);
   });
 }
 
@@ -154,7 +171,7 @@ export async function startProxy(config: ProxyConfig, options: ProxyOptions = {}
     const entry: Record<string, unknown> = {};
     let status = 200;
     try {
-      const raw = await readBody(req);
+      const raw = await readBody(req, config.server.requestTimeoutMs, started);
       const r = route(req.url ?? '/', state.stores);
       Object.assign(entry, { keyStore: r.keyStore.uriPathPrefix, operation: r.operation, externalKeyId: r.externalKeyId });
       if (req.method !== 'POST') throw new XksError('ValidationException', 'XKS API calls must use POST', 405);
@@ -177,6 +194,10 @@ export async function startProxy(config: ProxyConfig, options: ProxyOptions = {}
       sendJson(res, 200, response);
       entry.outcome = 'ok';
     } catch (caught) {
+      if (caught instanceof RequestNotReceived) {
+        log.info('access', { ...entry, outcome: caught.outcome, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+        return;
+      }
       const error = caught instanceof XksError ? caught : new XksError('InternalException', 'internal error');
       if (!(caught instanceof XksError)) log.error('internal', { reason: caught instanceof Error ? caught.message : String(caught) });
       status = error.status;
@@ -269,8 +290,18 @@ async function checkKeys(hsm: Hsm, config: ProxyConfig, log: Logger): Promise<vo
 
 function createApiServer(config: ProxyConfig, log: Logger, handler: http.RequestListener): http.Server {
   const tls = config.server.tls;
+  // requestTimeoutMs bounds a request from its first byte to its last, headers and body: Node
+  // enforces it (answering 408 and closing) only with headersTimeout no longer than it and a check
+  // interval well below it. Idle keep-alive connections are governed by keepAliveTimeout alone.
+  const timeouts: http.ServerOptions = {
+    requestTimeout: config.server.requestTimeoutMs,
+    headersTimeout: config.server.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, config.server.requestTimeoutMs),
+    keepAliveTimeout: KEEP_ALIVE_MS,
+  };
   const server = tls
     ? https.createServer({
+      ...timeouts,
       cert: tls.certificate,
       key: tls.privateKey,
       minVersion: tls.minVersion,
@@ -278,7 +309,7 @@ function createApiServer(config: ProxyConfig, log: Logger, handler: http.Request
       rejectUnauthorized: !!tls.clientAuth,
       ca: tls.clientAuth?.caCertificates,
     }, handler)
-    : http.createServer(handler);
+    : http.createServer(timeouts, handler);
   if (tls?.clientAuth) {
     const allowed = new Set(tls.clientAuth.allowedCommonNames);
     server.on('secureConnection', (socket: TLSSocket) => {
@@ -290,8 +321,6 @@ function createApiServer(config: ProxyConfig, log: Logger, handler: http.Request
     });
   }
   server.keepAliveTimeout = KEEP_ALIVE_MS;
-  server.headersTimeout = KEEP_ALIVE_MS + 5000;
-  server.requestTimeout = config.server.requestTimeoutMs;
   server.maxConnections = config.server.maxConnections;
   return server;
 }

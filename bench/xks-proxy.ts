@@ -8,16 +8,16 @@
  *
  *   npx projen bundle && npx tsx bench/xks-proxy.ts [--seconds 5] [--plain-http]
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import * as pkcs11js from 'pkcs11js';
+import { startProxy } from './support/proxy-process';
 import { makeCa, makeLeaf } from '../test/xks-proxy/certs';
 import { requestMetadata, xksRequest } from '../test/xks-proxy/client';
-import { baseConfig, HEALTH_KEY, newCredential, PROXY_BUNDLE } from '../test/xks-proxy/fixture';
+import { baseConfig, HEALTH_KEY, newCredential } from '../test/xks-proxy/fixture';
 import { createSoftHsmToken, SOFTHSM_LIBRARY, TOKEN_LABEL, USER_PIN } from '../test/xks-proxy/softhsm';
 
 const CONCURRENCY = [1, 8, 32];
@@ -60,33 +60,6 @@ function rawPkcs11Rate(seconds: number): number {
   } finally {
     pkcs11.C_Finalize();
   }
-}
-
-/**
- * Starts the bundled proxy with its access logs (info level, as in production) going to a file, as
- * a log driver would take them, rather than through a pipe that this busy process would drain late.
- */
-async function startProxy(env: NodeJS.ProcessEnv, configFile: string, logFile: string) {
-  if (!fs.existsSync(PROXY_BUNDLE)) throw new Error(`${PROXY_BUNDLE} is missing: run \`npx projen bundle\``);
-  const out = fs.openSync(logFile, 'w');
-  // XKS_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=bench/out", profiles the proxy.
-  const nodeArgs = process.env.XKS_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, PROXY_BUNDLE, '--config', configFile], { env, stdio: ['ignore', out, 'inherit'] });
-  fs.closeSync(out);
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    const started = fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'started');
-    if (started) {
-      const stop = () => new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
-      return { apiPort: started.apiPort as number, stop };
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the proxy did not start; see ${logFile}`);
 }
 
 async function main(): Promise<void> {

@@ -4,6 +4,14 @@
  */
 import * as fs from 'node:fs';
 
+/**
+ * Default HSM time limits, chosen from bench/xks-proxy-timeouts.ts (README "XKS proxy"). KMS waits
+ * 250 ms for the whole round trip, so an answer later than that is useless, but one earlier than that
+ * is not: a limit below KMS's only turns slow-but-useful answers into errors on a busy machine.
+ */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 240;
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 200;
+
 export interface TlsConfig {
   readonly certificate: string;
   readonly privateKey: string;
@@ -269,8 +277,8 @@ function readPkcs11(r: Reader, value: Json): ProxyConfig['pkcs11'] {
     tokenLabel: r.string('pkcs11.tokenLabel', p.tokenLabel, /^.{1,32}$/)!,
     pin: r.secret('pkcs11.pin', p.pin)!,
     sessionPoolSize: r.integer('pkcs11.sessionPoolSize', p.sessionPoolSize, 1, 256, 8)!,
-    acquireTimeoutMs: r.integer('pkcs11.acquireTimeoutMs', p.acquireTimeoutMs, 1, 60_000, 100)!,
-    operationTimeoutMs: r.integer('pkcs11.operationTimeoutMs', p.operationTimeoutMs, 1, 60_000, 200)!,
+    acquireTimeoutMs: r.integer('pkcs11.acquireTimeoutMs', p.acquireTimeoutMs, 1, 60_000, DEFAULT_ACQUIRE_TIMEOUT_MS)!,
+    operationTimeoutMs: r.integer('pkcs11.operationTimeoutMs', p.operationTimeoutMs, 1, 60_000, DEFAULT_OPERATION_TIMEOUT_MS)!,
     healthKeyLabel: r.string('pkcs11.healthKeyLabel', p.healthKeyLabel, EXTERNAL_KEY_ID)!,
     vendor: r.optionalString('pkcs11.vendor', p.vendor),
     model: r.optionalString('pkcs11.model', p.model),

@@ -35,7 +35,9 @@ test('a minimal configuration gets the documented defaults', () => {
   expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8443, plainHttp: false, maxConnections: 1024, requestTimeoutMs: 5000 });
   expect(config.server.tls).toMatchObject({ certificate: 'C', privateKey: 'K', minVersion: 'TLSv1.2' });
   expect(config.healthCheck).toEqual({ host: '0.0.0.0', port: 8080, path: '/healthz' });
-  expect(config.pkcs11).toMatchObject({ sessionPoolSize: 8, acquireTimeoutMs: DEFAULT_ACQUIRE_TIMEOUT_MS, operationTimeoutMs: DEFAULT_OPERATION_TIMEOUT_MS });
+  expect(config.pkcs11).toMatchObject({
+    sessionPoolSize: 8, acquireTimeoutMs: DEFAULT_ACQUIRE_TIMEOUT_MS, operationTimeoutMs: DEFAULT_OPERATION_TIMEOUT_MS,
+  });
   expect([DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_OPERATION_TIMEOUT_MS]).toEqual([200, 240]); // chosen from bench/xks-proxy-timeouts.ts
   expect(config.health).toEqual({ cacheMs: 5000, degradedLatencyMs: 100 });
   expect(config.reloadIntervalMs).toBe(30_000);

@@ -34,9 +34,11 @@ import { Duplex } from 'node:stream';
 import {
   AlgorithmSuiteIdentifier,
   AwsKmsMrkAwareSymmetricKeyringNode,
+  BranchKeyStoreNode,
   buildClient,
   CommitmentPolicy,
   getLocalCryptographicMaterialsCache,
+  KmsHierarchicalKeyRingNode,
   MessageHeader,
   NodeAlgorithmSuite,
   NodeCachingMaterialsManager,
@@ -50,7 +52,7 @@ import {
   GenerateDataKeyCommandInput,
   KMSClient,
 } from '@aws-sdk/client-kms';
-import { EnvelopeError, ErrorCode, fromKmsError } from './errors';
+import { EnvelopeError, ErrorCode, errorName, fromKmsError, isKmsErrorName } from './errors';
 
 /** String-to-string encryption context (ESDK and KMS). */
 export type EncryptionContext = Readonly<Record<string, string>>;
@@ -88,6 +90,26 @@ export interface CodecOptions {
   readonly frameLength?: number;
   /** Data-key cache bounds; `false` calls KMS for every message. @default DEFAULT_CACHE */
   readonly cache?: CacheBounds | false;
+  /**
+   * Use the AWS Encryption SDK's hierarchical keyring instead of a KMS keyring: every message gets
+   * its own data key, derived locally from a branch key (wrapped by `keyArn` in a DynamoDB branch
+   * key store), so per-message context costs no KMS call; KMS is called once per branch key version
+   * per `cacheTtlSeconds`. `cache` is then unused (there is no data key to share).
+   * @default - a KMS keyring with the data-key cache
+   */
+  readonly branchKeys?: BranchKeyOptions;
+}
+
+/** Hierarchical keyring settings (see CodecOptions.branchKeys). */
+export interface BranchKeyOptions {
+  /** The branch key store (its KMS key must be `keyArn`). */
+  readonly keyStore: BranchKeyStoreNode;
+  /** Seconds a branch key stays cached after it was read (and unwrapped by KMS). */
+  readonly cacheTtlSeconds: number;
+  /** Branch key versions held. @default 1000 */
+  readonly maxCacheSize?: number;
+  /** The branch key of a message, from its encryption context (e.g. the tenant's). */
+  branchKeyIdFor(context: EncryptionContext): string;
 }
 
 export interface EncryptStreamOptions {
@@ -142,8 +164,17 @@ export function createCodec(options: CodecOptions): Codec {
   // One partition for all managers of this codec: they share the cache entries.
   const partition = `envelope:${keyArn}`;
 
+  // One hierarchical keyring for the codec's life: it holds the branch key cache.
+  const hierarchical = options.branchKeys && new KmsHierarchicalKeyRingNode({
+    keyStore: options.branchKeys.keyStore,
+    branchKeyIdSupplier: { getBranchKeyId: (context) => options.branchKeys!.branchKeyIdFor(context) },
+    cacheLimitTtl: options.branchKeys.cacheTtlSeconds,
+    maxCacheSize: options.branchKeys.maxCacheSize ?? 1000,
+  });
+
   // A fresh keyring per operation (cheap) lets each operation see its own KMS failure.
   function materials(failure: KmsFailure) {
+    if (hierarchical) return hierarchical;
     const keyring = new AwsKmsMrkAwareSymmetricKeyringNode({ keyId: keyArn, client: esdkKms(kms, failure) });
     if (!bounds || !cache) return keyring;
     return new NodeCachingMaterialsManager({
@@ -159,8 +190,9 @@ export function createCodec(options: CodecOptions): Codec {
   // With a cache, buffer operations run one at a time: concurrent cache misses (a batch of items
   // sealed in parallel) would each call KMS. They are CPU-bound, so little is lost; the cost is that
   // reading messages made under many different data keys waits for their KMS calls in turn.
-  const encryptQueue = bounds ? serialQueue() : run;
-  const decryptQueue = bounds ? serialQueue() : run;
+  // (The hierarchical keyring derives each data key locally: its operations need no queue.)
+  const encryptQueue = bounds && !hierarchical ? serialQueue() : run;
+  const decryptQueue = bounds && !hierarchical ? serialQueue() : run;
 
   return {
     async encrypt(plaintext, context) {
@@ -171,7 +203,7 @@ export function createCodec(options: CodecOptions): Codec {
           client.encrypt(materials(failure), plaintext, { suiteId, frameLength, encryptionContext: { ...context } }));
         return result;
       } catch (err) {
-        throw failure.error ?? new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err });
+        throw failure.error ?? keyringError(err) ?? new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err });
       }
     },
 
@@ -181,7 +213,7 @@ export function createCodec(options: CodecOptions): Codec {
       try {
         output = await decryptQueue(() => client.decrypt(materials(failure), ciphertext));
       } catch (err) {
-        throw failure.error ?? decryptError(err);
+        throw failure.error ?? keyringError(err) ?? decryptError(err);
       }
       try {
         verifyContext(output.messageHeader, expectedContext);
@@ -201,14 +233,14 @@ export function createCodec(options: CodecOptions): Codec {
         encryptionContext: { ...context },
         plaintextLength: streamOptions.plaintextLength,
       });
-      return new TypedStream(inner, (err) => failure.error ?? new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err }));
+      return new TypedStream(inner, (err) => failure.error ?? keyringError(err) ?? new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err }));
     },
 
     decryptStream(expectedContext) {
       const failure: KmsFailure = {};
       // Unsigned messages only: each frame is authenticated before it is released.
       const inner = client.decryptUnsignedMessageStream(materials(failure));
-      const typed = new TypedStream(inner, (err) => failure.error ?? decryptError(err), true);
+      const typed = new TypedStream(inner, (err) => failure.error ?? keyringError(err) ?? decryptError(err), true);
       inner.once('MessageHeader', (header: MessageHeader) => {
         try {
           verifyContext(header, expectedContext);
@@ -261,6 +293,24 @@ export function verifyContext(header: MessageHeader, expected: EncryptionContext
 }
 
 /** Classifies an ESDK decryption failure that is not a KMS failure. */
+/**
+ * A failure of the hierarchical keyring's own calls (it calls KMS and DynamoDB itself): a KMS
+ * error keeps its code; a branch key that cannot be read is MISCONFIGURED (wrong table or id).
+ */
+function keyringError(err: unknown): EnvelopeError | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (isKmsErrorName(errorName(e))) return fromKmsError('Decrypt (branch key)', e);
+  }
+  const message = err instanceof Error ? err.message : '';
+  // On decrypt the ESDK folds each keyring failure into one message naming the exception.
+  const named = /\b([A-Z][A-Za-z]+Exception)\b/.exec(message)?.[1];
+  if (named && isKmsErrorName(named)) return fromKmsError('Decrypt (branch key)', Object.assign(new Error(named), { name: named }));
+  if (/branch key/i.test(message) && !/decrypt data key/i.test(message)) {
+    return new EnvelopeError(ErrorCode.MISCONFIGURED, 'The branch key could not be read from the branch key store', { cause: err });
+  }
+  return undefined;
+}
+
 function decryptError(err: unknown): EnvelopeError {
   if (err instanceof EnvelopeError) return err;
   const message = err instanceof Error ? err.message : '';

@@ -72,6 +72,11 @@ const KMS_ERRORS: Record<string, ErrorCode> = {
   InvalidKeyUsageException: ErrorCode.MISCONFIGURED,
 };
 
+/** True for the name of a KMS exception this module maps. */
+export function isKmsErrorName(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(KMS_ERRORS, name);
+}
+
 /**
  * Turns an AWS SDK KMS error into an EnvelopeError. KMS answers InvalidCiphertextException when the
  * encryption context differs from the one the data key was made with, hence CONTEXT_MISMATCH.

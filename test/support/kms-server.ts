@@ -15,8 +15,8 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms';
 
-export type KmsOperation = 'GenerateDataKey' | 'Encrypt' | 'Decrypt' | 'DescribeKey';
-const OPERATIONS: readonly KmsOperation[] = ['GenerateDataKey', 'Encrypt', 'Decrypt', 'DescribeKey'];
+export type KmsOperation = 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext' | 'Encrypt' | 'Decrypt' | 'ReEncrypt' | 'DescribeKey';
+const OPERATIONS: readonly KmsOperation[] = ['GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'Encrypt', 'Decrypt', 'ReEncrypt', 'DescribeKey'];
 
 export interface CreateKeyOptions {
   /** A multi-Region key (`mrk-` id); add replica Regions with `replicate`. @default false */
@@ -64,7 +64,7 @@ export class LocalKmsServer {
   readonly credentials = { accessKeyId: 'AKIDLOCALKMS', secretAccessKey: 'local-kms-secret' };
 
   /** Requests received per operation (throttled and failed ones included). */
-  readonly calls: Record<KmsOperation, number> = { GenerateDataKey: 0, Encrypt: 0, Decrypt: 0, DescribeKey: 0 };
+  readonly calls = Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<KmsOperation, number>;
 
   private readonly keys = new Map<string, LocalKey>();
   private readonly http: http.Server;
@@ -251,6 +251,33 @@ export class LocalKmsServer {
         const size = dataKeySize(input);
         const plaintext = crypto.randomBytes(size);
         return { KeyId: this.responseArn(key, input.KeyId), Plaintext: plaintext.toString('base64'), CiphertextBlob: seal(key, plaintext, context).toString('base64') };
+      }
+      case 'GenerateDataKeyWithoutPlaintext': {
+        const key = this.resolve(input.KeyId);
+        this.usable(key, operation, context);
+        const plaintext = crypto.randomBytes(dataKeySize(input));
+        return { KeyId: this.responseArn(key, input.KeyId), CiphertextBlob: seal(key, plaintext, context).toString('base64') };
+      }
+      case 'ReEncrypt': {
+        // Decrypt under the source context, encrypt under the destination key and context, as KMS
+        // does (used by the AWS Encryption SDK's branch key store to make branch key versions).
+        const blob = Buffer.from(String(input.CiphertextBlob ?? ''), 'base64');
+        const source = this.keys.get(blobKeyId(blob));
+        if (!source) throw new KmsFault('InvalidCiphertextException', 'The ciphertext is invalid');
+        if (input.SourceKeyId !== undefined && this.resolve(input.SourceKeyId) !== source) {
+          throw new KmsFault('IncorrectKeyException', 'The source key ID does not identify the key that encrypted the ciphertext');
+        }
+        const sourceContext = contextOf(input.SourceEncryptionContext);
+        this.usable(source, 'ReEncrypt', sourceContext);
+        const plaintext = open(source, blob, sourceContext);
+        const destination = this.resolve(input.DestinationKeyId);
+        const destinationContext = contextOf(input.DestinationEncryptionContext);
+        this.usable(destination, 'ReEncrypt', destinationContext);
+        return {
+          SourceKeyId: this.arn(source.keyId, this.region),
+          KeyId: this.responseArn(destination, input.DestinationKeyId),
+          CiphertextBlob: seal(destination, plaintext, destinationContext).toString('base64'),
+        };
       }
       case 'Encrypt': {
         const key = this.resolve(input.KeyId);

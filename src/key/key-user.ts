@@ -2,12 +2,12 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { KeyCapability } from './capability';
-import { callerOptionProblems, malformedPrincipalProblems, wildcardUserProblems } from './principal-checks';
-import { confusedDeputyCondition, mixedServiceProblems } from './service-principals';
 import {
   callerAccount, ConditionBlock, encryptionContextEquals, encryptionContextKeysOnly,
   encryptionContextKeysRequired, grantIsForAwsResource, mergeConditions, principalOrgId, viaServices,
 } from './conditions';
+import { callerOptionProblems, malformedPrincipalProblems, wildcardUserProblems } from './principal-checks';
+import { confusedDeputyCondition, mixedServiceProblems } from './service-principals';
 
 /** Conditions that narrow what a key user may do. */
 export interface KeyUserOptions {

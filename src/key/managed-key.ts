@@ -6,14 +6,14 @@ import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
 import { KeyActions } from './actions';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability, sortedUnion } from './capability';
+import { conditionConflicts } from './conditions';
 import { KeyService } from './key-service';
 import { KeyUser } from './key-user';
-import { conditionConflicts } from './conditions';
-import { malformedPrincipalProblems, namedPrincipalProblems, overlappingPrincipals } from './principal-checks';
-import { ownConditions, principalName } from './principal-identity';
 import { policyLintProblems } from './policy-lint';
 import { buildKeyPolicyStatements, KeyPolicyPosture, PolicyAccess } from './policy-model';
 import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from './policy-size';
+import { malformedPrincipalProblems, namedPrincipalProblems, overlappingPrincipals } from './principal-checks';
+import { ownConditions, principalName } from './principal-identity';
 import { pinnedGrantee } from './service-principals';
 import {
   aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems, rotationProblems,

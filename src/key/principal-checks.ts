@@ -7,11 +7,11 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { ConditionBlock } from './conditions';
+import { ownConditions, principalIdentities, principalName, PrincipalIdentity, sameIdentity } from './principal-identity';
 import { conditionsOn, isRestricting } from '../lint/rule';
 import { RESTRICTING_KEYS } from '../lint/rules/principals';
 import { resolveIntrinsics } from '../lint/template';
-import { ConditionBlock } from './conditions';
-import { ownConditions, principalIdentities, principalName, PrincipalIdentity, sameIdentity } from './principal-identity';
 
 /**
  * Problems of principals that a key policy cannot name: a wildcard inside an ARN (KMS takes `*`

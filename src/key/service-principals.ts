@@ -11,10 +11,10 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { conditionsOn, isRestricting } from '../lint/rule';
-import { resolveIntrinsics } from '../lint/template';
 import { ConditionBlock, sourceAccount } from './conditions';
 import { ownConditions, principalIdentities, principalName } from './principal-identity';
+import { conditionsOn, isRestricting } from '../lint/rule';
+import { resolveIntrinsics } from '../lint/template';
 
 const SOURCE_KEYS: ReadonlySet<string> = new Set(['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'aws:sourceorgpaths']);
 

@@ -282,7 +282,7 @@ export class ManagedKey extends Resource implements kms.IKey {
    */
   public grant(granteeAsGiven: iam.IGrantable, ...actions: string[]): iam.Grant {
     // A service principal gets KeyService's confused-deputy condition (service-principals.ts).
-    const grantee = pinnedGrantee(granteeAsGiven, this);
+    const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
     const wildcards = actions.filter((action) => action.includes('*') || !action.startsWith('kms:'));
     assertNoProblems(this, wildcards.length > 0
       ? [`grant takes explicit KMS action names; got ${wildcards.join(', ')}: spell out each action (see KeyActions)`]

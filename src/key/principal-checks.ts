@@ -25,6 +25,10 @@ export function malformedPrincipalProblems(role: string, principal: iam.IPrincip
     problems.push(`${role} ${name} names '${identity.text}', a wildcard inside a principal: KMS accepts '*' only on its own ` +
       '(with a restricting condition) or exact ARNs; name the principal exactly');
   }
+  for (const identity of identities.filter((i) => i.unrenderable)) {
+    problems.push(`${role} ${name} cannot be written into a policy (${identity.unrenderable}): ` +
+      'name the principals separately; for everyone, pass StarPrincipal or AnyPrincipal alone with a restricting condition');
+  }
   if (identities.some((i) => i.group)) {
     problems.push(`${role} ${name} is an IAM group, which a key policy cannot name: name its roles or users, ` +
       'or use the IAM_DELEGATED posture and attach the permission to the group');

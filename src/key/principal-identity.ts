@@ -33,13 +33,21 @@ export interface PrincipalIdentity {
   readonly partialWildcard: boolean;
   /** An IAM group: KMS does not accept groups as principals of a key policy. */
   readonly group: boolean;
+  /** Why aws-cdk-lib cannot write this principal into a policy at all (e.g. `*` merged into a composite). */
+  readonly unrenderable?: string;
 }
 
 /** The identities a principal resolves to in the stack of `scope` (one per principal in a composite). */
 export function principalIdentities(principal: iam.IPrincipal, scope: IConstruct): PrincipalIdentity[] {
   const stack = Stack.of(scope);
   const account = Token.isUnresolved(stack.account) ? undefined : stack.account;
-  const json = stack.resolve(principal.policyFragment.principalJson) as Record<string, unknown>;
+  let json: Record<string, unknown>;
+  try {
+    json = stack.resolve(principal.policyFragment.principalJson);
+  } catch (error) {
+    // aws-cdk-lib refuses some principals only when they are rendered (`*` merged into a composite).
+    return [{ kind: '?', text: principal.toString(), keys: [], everyone: false, partialWildcard: false, group: false, unrenderable: (error as Error).message }];
+  }
   const identities: PrincipalIdentity[] = [];
   for (const [rawKind, values] of Object.entries(json ?? {})) {
     const kind = rawKind === LITERAL_STRING_KEY ? '*' : rawKind;
@@ -47,6 +55,8 @@ export function principalIdentities(principal: iam.IPrincipal, scope: IConstruct
       identities.push(identityOf(kind, resolveIntrinsics(value), account));
     }
   }
+  // A Group of this app resolves to an opaque GetAtt; aws-cdk-lib refuses it only when it builds the statement.
+  if (principal instanceof iam.Group) return identities.map((identity) => ({ ...identity, group: true }));
   const extra = namedRoleKey(principal, stack, account);
   return extra && identities.length === 1 ? [{ ...identities[0], keys: [...identities[0].keys, extra] }] : identities;
 }
@@ -64,7 +74,8 @@ export function principalName(principal: iam.IPrincipal, scope: IConstruct): str
   return principalIdentities(principal, scope).map((identity) => identity.text).join(' + ') || principal.toString();
 }
 
-const ARN = /^arn:[^:]*:(iam|sts)::([^:]*):(.+)$/;
+/** An IAM or STS ARN; partition and account may still be `${AWS::...}` placeholders (which hold colons). */
+const ARN = /^arn:(?:\$\{AWS::Partition\}|[^:]*):(iam|sts)::(\$\{AWS::AccountId\}|[^:]*):(.+)$/;
 
 function identityOf(kind: string, value: unknown, ownAccount: string | undefined): PrincipalIdentity {
   const text = isOpaque(value) ? value.text : typeof value === 'string' ? value : JSON.stringify(value);
@@ -103,7 +114,9 @@ function iamIdentityKey(value: string, ownAccount: string | undefined): string |
 /** A role of this app with a physical name is the same principal as a literal ARN naming it. */
 function namedRoleKey(principal: iam.IPrincipal, stack: Stack, ownAccount: string | undefined): string | undefined {
   if (!(principal instanceof iam.Role)) return undefined;
-  const name = stack.resolve(principal.roleName);
+  // The name given in RoleProps; roleName itself resolves to a Ref in its own stack.
+  const given = (principal.node.defaultChild as iam.CfnRole | undefined)?.roleName;
+  const name = given === undefined || Token.isUnresolved(given) ? undefined : given;
   const roleAccount = principal.stack.account;
   const account = !Token.isUnresolved(roleAccount) ? roleAccount : principal.stack === stack ? (ownAccount ?? '${AWS::AccountId}') : undefined;
   return typeof name === 'string' && account ? `role:${account}:${name.toLowerCase()}` : undefined;

@@ -11,6 +11,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { assertNoProblems } from '../errors';
 import { ConditionBlock, sourceAccount } from './conditions';
 import { ownConditions, principalIdentities, principalName } from './principal-identity';
 import { conditionsOn, isRestricting } from '../lint/rule';
@@ -48,9 +49,22 @@ export function confusedDeputyCondition(principal: iam.IPrincipal, conditions: C
   return sourceAccount(Stack.of(scope).account);
 }
 
-/** The grantee to use: a service-only grantee is wrapped with the key account's aws:SourceAccount. */
-export function pinnedGrantee(grantee: iam.IGrantable, scope: IConstruct): iam.IGrantable {
+/**
+ * The grantee to use: a service-only grantee is wrapped with the key account's aws:SourceAccount.
+ * Throws our error for a grantee no policy can name (and, when the grant goes into the key policy,
+ * for an IAM group, which aws-cdk-lib would otherwise refuse without naming the key).
+ */
+export function pinnedGrantee(grantee: iam.IGrantable, scope: IConstruct, intoKeyPolicy: boolean): iam.IGrantable {
   const principal = grantee.grantPrincipal;
+  const identities = principalIdentities(principal, scope);
+  const name = principalName(principal, scope);
+  assertNoProblems(scope, [
+    ...identities.filter((i) => i.unrenderable).map((i) => `grantee ${name} cannot be written into a policy (${i.unrenderable}): name the principals separately`),
+    ...(intoKeyPolicy && identities.some((i) => i.group)
+      ? [`grantee ${name} is an IAM group, which a key policy cannot name: grant to its roles or users, or use the IAM_DELEGATED posture`]
+      : []),
+    ...mixedServiceProblems('grantee', principal, scope),
+  ]);
   const condition = confusedDeputyCondition(principal, {}, scope);
   return Object.keys(condition).length === 0 ? grantee : { grantPrincipal: new iam.PrincipalWithConditions(principal, condition) };
 }

@@ -322,7 +322,9 @@ const CAPABILITIES = [KeyCapability.DECRYPT, KeyCapability.ENCRYPT, KeyCapabilit
 
 describe('item 7: every combination works or fails with our error', () => {
   test('users, administrators and grants of any form, with any options, in both postures', () => {
-    const user = fc.record({ who: fc.constantFrom(...ANYONE_NAMED), capability: fc.constantFrom(...CAPABILITIES), options: fc.constantFrom(...USER_OPTIONS) });
+    const user = fc.record({
+      who: fc.constantFrom(...ANYONE_NAMED), capability: fc.constantFrom(...CAPABILITIES), options: fc.constantFrom(...USER_OPTIONS),
+    });
     fc.assert(fc.property(
       fc.array(user, { minLength: 1, maxLength: 4 }),
       fc.array(fc.constantFrom(...ANYONE_NAMED), { maxLength: 2 }),

@@ -5,6 +5,7 @@ import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
 import { KeyActions } from './actions';
+import { checkAliasesUniquePerEnvironment } from './alias-uniqueness';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability, sortedUnion } from './capability';
 import { conditionConflicts } from './conditions';
 import { KeyService } from './key-service';
@@ -236,6 +237,7 @@ export class ManagedKey extends Resource implements kms.IKey {
     for (const alias of props.aliases ?? []) this.addAlias(alias);
 
     this.node.addValidation({ validate: () => this.policyProblems() });
+    checkAliasesUniquePerEnvironment(this);
   }
 
   /** A reference to this key for L1 constructs. */

@@ -374,3 +374,40 @@ describe('item 7: every combination works or fails with our error', () => {
     expect(delegated.ok).toBe(true);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Item 3's guarantee: the finished policy passes our lint rules, whatever way a statement got in.
+
+describe('the key policy a ManagedKey writes passes our lint rules', () => {
+  const statement = (json: object) => iam.PolicyStatement.fromJson({ Effect: 'Allow', Resource: '*', ...json });
+  const APP_ROLE = `arn:aws:iam::${ACCOUNT}:role/app`;
+  test.each([
+    ['KMS1', 'Allow with NotPrincipal', statement({ NotPrincipal: { AWS: APP_ROLE }, Action: 'kms:Decrypt' })],
+    ['KMS2', 'kms:* to a role', statement({ Principal: { AWS: APP_ROLE }, Action: 'kms:*' })],
+    ['KMS2', 'an action wildcard', statement({ Principal: { AWS: APP_ROLE }, Action: 'kms:Get*' })],
+    ['KMS3', 'power and use for one role', statement({ Principal: { AWS: APP_ROLE }, Action: ['kms:Decrypt', 'kms:ScheduleKeyDeletion'] })],
+    ['KMS6', 'a service principal without a source condition', statement({ Principal: { Service: 'sns.amazonaws.com' }, Action: 'kms:Decrypt' })],
+    ['KMS7', 'ForAllValues on the context without requiring one', statement({
+      Principal: { AWS: APP_ROLE }, Action: 'kms:Decrypt',
+      Condition: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenant'] } },
+    })],
+    ['KMS8', 'a Resource other than "*"', statement({ Principal: { AWS: APP_ROLE }, Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:111111111111:key/x' })],
+  ])('%s through addToResourcePolicy (%s) is a synth error naming the rule and its fix', (rule, _name, added) => {
+    const result = outcome((stack) => new ManagedKey(stack, 'Key').addToResourcePolicy(added));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expectOurError(result.message);
+      expect(result.message).toMatch(new RegExp(`the key policy fails lint rule ${rule}: .* Fix: `));
+    }
+  });
+
+  test('allowAdministratorAsUser is an opt-out of KMS3 alone: the key synthesizes, and lint still reports it', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Platform', { env: ENV });
+    const ops = role(stack, 'Ops');
+    new ManagedKey(stack, 'Key', { administrators: [ops], users: [KeyUser.decrypt(ops)], allowAdministratorAsUser: true });
+    const template = app.synth().getStackByName('Platform').template;
+    expect(lintErrors(template).map((e) => e.split(' ')[0])).toEqual(['KMS3']);
+    expect(synthTemplate(stack, { acceptLintFindings: ['KMS3'] })).toBeDefined(); // the opt-out, accepted on purpose
+  });
+});

@@ -388,7 +388,8 @@ describe('the key policy a ManagedKey writes passes our lint rules', () => {
     ['KMS3', 'power and use for one role', statement({ Principal: { AWS: APP_ROLE }, Action: ['kms:Decrypt', 'kms:ScheduleKeyDeletion'] })],
     ['KMS6', 'a service principal without a source condition', statement({ Principal: { Service: 'sns.amazonaws.com' }, Action: 'kms:Decrypt' })],
     ['KMS7', 'ForAllValues on the context without requiring one', statement({
-      Principal: { AWS: APP_ROLE }, Action: 'kms:Decrypt',
+      Principal: { AWS: APP_ROLE },
+      Action: 'kms:Decrypt',
       Condition: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenant'] } },
     })],
     ['KMS8', 'a Resource other than "*"', statement({ Principal: { AWS: APP_ROLE }, Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:111111111111:key/x' })],

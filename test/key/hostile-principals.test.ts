@@ -143,7 +143,7 @@ describe('item 3: a principal that is everyone', () => {
         }
         // Every form above is open (or malformed), so none may synthesize.
         expect(result.ok).toBe(false);
-      }), { numRuns: 120 });
+      }), { numRuns: 90 });
   });
 
   test.each([
@@ -341,7 +341,7 @@ describe('item 7: every combination works or fails with our error', () => {
         });
         if (result.ok) expect(lintErrors(result.template)).toEqual([]);
         else expectOurError(result.message);
-      }), { numRuns: 100 });
+      }), { numRuns: 70 });
   });
 
   test('a plain user and a user with principal conditions and the same capability get one statement each', () => {

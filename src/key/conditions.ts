@@ -67,9 +67,9 @@ export function mergeConditions(...blocks: ConditionBlock[]): ConditionBlock {
   const merged: ConditionBlock = {};
   for (const block of blocks) {
     for (const [operator, keys] of Object.entries(block)) {
-      const target = (merged[operator] ??= {});
+      const target = Object.hasOwn(merged, operator) ? merged[operator] : (merged[operator] = {});
       for (const [key, value] of Object.entries(keys)) {
-        if (key in target) {
+        if (Object.hasOwn(target, key)) {
           throw new Error(`Condition key '${key}' is set twice under '${operator}'`);
         }
         target[key] = value;
@@ -77,4 +77,20 @@ export function mergeConditions(...blocks: ConditionBlock[]): ConditionBlock {
     }
   }
   return merged;
+}
+
+/**
+ * Condition keys set under the same operator in both blocks with different values, as
+ * `Operator key` strings. aws-cdk-lib merges such blocks silently, one value replacing the other,
+ * so a caller would lose a condition it asked for.
+ */
+export function conditionConflicts(a: ConditionBlock, b: ConditionBlock): string[] {
+  const conflicts: string[] = [];
+  for (const [operator, keys] of Object.entries(a)) {
+    if (!Object.hasOwn(b, operator)) continue;
+    for (const [key, value] of Object.entries(keys)) {
+      if (Object.hasOwn(b[operator], key) && JSON.stringify(b[operator][key]) !== JSON.stringify(value)) conflicts.push(`${operator} ${key}`);
+    }
+  }
+  return conflicts;
 }

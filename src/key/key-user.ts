@@ -6,6 +6,8 @@ import {
   callerAccount, ConditionBlock, encryptionContextEquals, encryptionContextKeysOnly,
   encryptionContextKeysRequired, grantIsForAwsResource, mergeConditions, principalOrgId, viaServices,
 } from './conditions';
+import { callerOptionProblems, malformedPrincipalProblems, wildcardUserProblems } from './principal-checks';
+import { confusedDeputyCondition, mixedServiceProblems } from './service-principals';
 
 /** Conditions that narrow what a key user may do. */
 export interface KeyUserOptions {
@@ -161,10 +163,10 @@ export class KeyUser {
   ) {}
 
   /**
-   * Problems with this user's options, as sentences (empty when valid).
+   * Problems with this user's principal and options, as sentences (empty when valid).
    * @internal
    */
-  public _problems(): string[] {
+  public _problems(scope: IConstruct): string[] {
     const problems: string[] = [];
     for (const [key, value] of Object.entries(this.options.encryptionContext ?? {})) {
       if (key.trim() === '') problems.push('an encryption-context key is empty: give every pair a non-empty key');
@@ -187,9 +189,13 @@ export class KeyUser {
     if (this.services.some((s) => !/^[a-z0-9-]+$/.test(s))) {
       problems.push(`viaService takes service endpoint prefixes such as 'dynamodb' or 's3', got ${this.services.join(', ')}`);
     }
-    if (this.isWildcard() && !this.options.callerAccount && !this.options.principalOrgId) {
-      problems.push('a wildcard principal needs a restricting condition: set callerAccount or principalOrgId, or name the principals');
-    }
+    problems.push(
+      ...callerOptionProblems(this.options.callerAccount, this.options.principalOrgId),
+      ...malformedPrincipalProblems('user', this.principal, scope),
+      ...mixedServiceProblems('user', this.principal, scope),
+    );
+    // Only judge the conditions once they can be built (a bad option above would throw there).
+    if (problems.length === 0) problems.push(...wildcardUserProblems(this.principal, this._conditions(scope), scope));
     return problems;
   }
 
@@ -201,7 +207,7 @@ export class KeyUser {
     const stack = Stack.of(scope);
     const regions = this.serviceRegions ?? [stack.region];
     const endpoints = this.services.flatMap((service) => regions.map((region) => `${service}.${region}.${stack.urlSuffix}`));
-    return mergeConditions(
+    const own = mergeConditions(
       encryptionContextEquals(this.options.encryptionContext ?? {}),
       encryptionContextKeysRequired(this.options.requiredEncryptionContextKeys ?? []),
       encryptionContextKeysOnly(this.options.allowedEncryptionContextKeys ?? []),
@@ -210,10 +216,7 @@ export class KeyUser {
       this.options.principalOrgId ? principalOrgId(this.options.principalOrgId) : {},
       this.capability === KeyCapability.GRANT_FOR_AWS_RESOURCES ? grantIsForAwsResource() : {},
     );
-  }
-
-  private isWildcard(): boolean {
-    const aws = this.principal.policyFragment.principalJson.AWS ?? [];
-    return (Array.isArray(aws) ? aws : [aws]).includes('*');
+    // A service principal as a user gets KeyService's confused-deputy condition.
+    return mergeConditions(own, confusedDeputyCondition(this.principal, own, scope));
   }
 }

@@ -5,11 +5,17 @@ import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
 import { KeyActions } from './actions';
+import { checkAliasesUniquePerEnvironment } from './alias-uniqueness';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability, sortedUnion } from './capability';
+import { conditionConflicts } from './conditions';
 import { KeyService } from './key-service';
 import { KeyUser } from './key-user';
+import { policyLintProblems } from './policy-lint';
 import { buildKeyPolicyStatements, KeyPolicyPosture, PolicyAccess } from './policy-model';
 import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from './policy-size';
+import { malformedPrincipalProblems, namedPrincipalProblems, overlappingPrincipals } from './principal-checks';
+import { ownConditions, principalName } from './principal-identity';
+import { pinnedGrantee } from './service-principals';
 import {
   aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems, rotationProblems,
   whyRotationImpossible,
@@ -205,6 +211,10 @@ export class ManagedKey extends Resource implements kms.IKey {
     this.rotationEnabled = props.rotation?.enabled ?? whyRotationImpossible(rotationFacts) === undefined;
     this.rotationPeriodDays = this.rotationEnabled ? (props.rotation?.period ?? Duration.days(365)).toDays() : undefined;
     this.policyManager = this.posture === KeyPolicyPosture.STRICT ? (props.policyManager ?? this.defaultPolicyManager()) : undefined;
+    assertNoProblems(this, [
+      ...namedPrincipalProblems('administrator', this.administrators, this),
+      ...namedPrincipalProblems('policy manager', this.policyManager ? [this.policyManager] : [], this),
+    ]);
 
     this.resource = new kms.CfnKey(this, 'Resource', {
       description: props.description,
@@ -227,6 +237,7 @@ export class ManagedKey extends Resource implements kms.IKey {
     for (const alias of props.aliases ?? []) this.addAlias(alias);
 
     this.node.addValidation({ validate: () => this.policyProblems() });
+    checkAliasesUniquePerEnvironment(this);
   }
 
   /** A reference to this key for L1 constructs. */
@@ -237,7 +248,7 @@ export class ManagedKey extends Resource implements kms.IKey {
   /** Adds a key user: a principal, a capability and conditions. */
   public addUser(user: KeyUser): void {
     assertNoProblems(this, [
-      ...user._problems(),
+      ...user._problems(this),
       ...capabilityProblems(user.capability, this.keySpec, this.keyUsage),
     ]);
     this.users.push(user);
@@ -271,7 +282,9 @@ export class ManagedKey extends Resource implements kms.IKey {
    * Grants explicit actions. In IAM_DELEGATED the grant goes to the principal's IAM policy (and the
    * key policy for other accounts); in STRICT it goes to the key policy, the only source of access.
    */
-  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+  public grant(granteeAsGiven: iam.IGrantable, ...actions: string[]): iam.Grant {
+    // A service principal gets KeyService's confused-deputy condition (service-principals.ts).
+    const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
     const wildcards = actions.filter((action) => action.includes('*') || !action.startsWith('kms:'));
     assertNoProblems(this, wildcards.length > 0
       ? [`grant takes explicit KMS action names; got ${wildcards.join(', ')}: spell out each action (see KeyActions)`]
@@ -411,21 +424,37 @@ export class ManagedKey extends Resource implements kms.IKey {
     throw new Error('unreachable');
   }
 
-  /** Problems only visible once every user and grant is added: separation of duties and size. */
+  /**
+   * Problems only visible once every user and grant is added: separation of duties, principals a
+   * key policy cannot name, conditions that would replace each other, our lint rules, and size.
+   */
   private policyProblems(): string[] {
     const stack = Stack.of(this);
-    const identity = (p: iam.IPrincipal) => JSON.stringify(stack.resolve(p.policyFragment.principalJson));
     const problems: string[] = [];
     if (!this.props.allowAdministratorAsUser) {
-      const managers = new Set([...this.administrators, ...(this.policyManager ? [this.policyManager] : [])].map(identity));
-      const both = [...this.users.map((u) => u.principal), ...this.grantees].filter((p) => managers.has(identity(p)));
+      // Compared by what each principal resolves to (principal-identity.ts): a composite, a literal
+      // ARN, an imported role or an Fn::Sub policy manager is the same principal as its other forms.
+      const managers = [...this.administrators, ...(this.policyManager ? [this.policyManager] : [])];
+      const both = overlappingPrincipals(managers, [...this.users.map((u) => u.principal), ...this.grantees], this);
       if (both.length > 0) {
-        const names = [...new Set(both.map((p) => (Construct.isConstruct(p) ? p.node.path : identity(p))))];
+        const names = [...new Set(both.map((p) => principalName(p, this)))];
         problems.push(`${names.join(', ')} is both administrator and user of the key: ` +
           'use separate principals (separation of duties), or set allowAdministratorAsUser: true');
       }
     }
+    for (const user of this.users) {
+      const conflicts = conditionConflicts(user._conditions(this), ownConditions(user.principal));
+      if (conflicts.length > 0) {
+        problems.push(`user ${principalName(user.principal, this)} brings its own conditions on ${conflicts.join(', ')}, which the user's options also set: ` +
+          'set each condition in one place (the KeyUser options or the PrincipalWithConditions)');
+      }
+    }
+    const statementPrincipals = this.policyStatements().flatMap((statement) => statement.principals);
+    problems.push(...new Set(statementPrincipals.flatMap((principal) => malformedPrincipalProblems('principal', principal, this))));
+    if (problems.length > 0) return problems;
+
     const resolved = stack.resolve(this.policyDocument());
+    problems.push(...policyLintProblems(resolved, this.props.allowAdministratorAsUser ? ['KMS3'] : []));
     const size = keyPolicySize(resolved);
     if (size > KEY_POLICY_MAX_BYTES) {
       problems.push(`the key policy is about ${size} bytes, over the ${KEY_POLICY_MAX_BYTES}-byte limit of KMS; the biggest statements: ` +

@@ -61,19 +61,24 @@ export function buildKeyPolicyStatements(input: KeyPolicyInput): iam.PolicyState
 
 /**
  * Merges accesses with the same actions and conditions into one statement with several
- * principals, and gives every statement a unique id.
+ * principals, and gives every statement a unique id. Principals that bring their own conditions
+ * (PrincipalWithConditions, OrganizationPrincipal) share a statement only with principals that
+ * bring the same ones, as IAM requires of one statement; this covers every mix of plain and
+ * conditioned principals in a role (administrators, users of one capability, grants).
  */
 export function mergeAccesses(accesses: PolicyAccess[]): PolicyAccess[] {
   const byShape = new Map<string, { sid: string; principals: iam.IPrincipal[]; actions: string[]; conditions?: ConditionBlock }>();
   for (const access of accesses) {
     if (access.principals.length === 0 || access.actions.length === 0) continue;
     const actions = [...new Set(access.actions)].sort();
-    const shape = JSON.stringify([actions, access.conditions ?? {}]);
-    const existing = byShape.get(shape);
-    if (existing) {
-      existing.principals.push(...access.principals);
-    } else {
-      byShape.set(shape, { sid: access.sid, principals: [...access.principals], actions, conditions: access.conditions });
+    for (const [principalConditions, principals] of groupByOwnConditions(access.principals)) {
+      const shape = JSON.stringify([actions, access.conditions ?? {}, principalConditions]);
+      const existing = byShape.get(shape);
+      if (existing) {
+        existing.principals.push(...principals);
+      } else {
+        byShape.set(shape, { sid: access.sid, principals: [...principals], actions, conditions: access.conditions });
+      }
     }
   }
   const seen = new Map<string, number>();
@@ -82,6 +87,16 @@ export function mergeAccesses(accesses: PolicyAccess[]): PolicyAccess[] {
     seen.set(access.sid, count);
     return { ...access, sid: count === 1 ? access.sid : `${access.sid}${count}` };
   });
+}
+
+/** Principals grouped by the conditions they bring, compared as aws-cdk-lib compares them (JSON). */
+function groupByOwnConditions(principals: iam.IPrincipal[]): Map<string, iam.IPrincipal[]> {
+  const groups = new Map<string, iam.IPrincipal[]>();
+  for (const principal of principals) {
+    const key = JSON.stringify(principal.policyFragment.conditions ?? {});
+    groups.set(key, [...(groups.get(key) ?? []), principal]);
+  }
+  return groups;
 }
 
 function toStatement(access: PolicyAccess): iam.PolicyStatement {

@@ -119,10 +119,30 @@ export function conditionsOn(statement: PolicyStatement, keys: ReadonlySet<strin
   return conditionEntries(statement).filter((entry) => keys.has(entry.key.toLowerCase()));
 }
 
-/** True for a condition that only lets through matching requests (not Not*, not IfExists, not `*`). */
+/**
+ * True for a condition that only lets through matching requests: not Not*, IfExists or Null, and
+ * every value (values are alternatives: one open value opens the condition) pins something. A
+ * value does not pin when it is only wildcards (`*`, `?*`), holds a policy variable (the caller's
+ * own `${aws:PrincipalAccount}` always equals itself), or, under a *Like operator, puts a wildcard
+ * where the account or organization goes (`arn:aws:iam::*:role/app`, `o-*`). Values known only at
+ * deploy time (the stack's account, a parameter) count as pinning.
+ */
 export function isRestricting(entry: ConditionEntry): boolean {
   if (entry.ifExists || /Not/.test(entry.baseOperator) || entry.baseOperator === 'Null') return false;
-  return entry.values.length > 0 && entry.values.some((value) => value !== '*');
+  const like = /Like$/.test(entry.baseOperator);
+  return entry.values.length > 0 && entry.values.every((value) => pins(value, entry.key.toLowerCase(), like));
+}
+
+const POLICY_VARIABLE = /\$\{(?![A-Za-z0-9]+::)[^}]*\}/;
+const ARN_KEYS = new Set(['aws:principalarn', 'aws:sourcearn']);
+
+function pins(value: unknown, key: string, like: boolean): boolean {
+  if (typeof value !== 'string') return value !== undefined && value !== null && typeof value !== 'boolean';
+  if (/^[*?]*$/.test(value) || POLICY_VARIABLE.test(value)) return false;
+  if (!like || !/[*?]/.test(value)) return true;
+  // Under *Like, the part naming the account (5th ARN field) or organization must be literal.
+  const owner = ARN_KEYS.has(key) ? value.split(':')[4] ?? '' : value.split('/')[0];
+  return owner !== '' && !/[*?]/.test(owner);
 }
 
 /** A list for a one-line message: the first three items and how many more. */

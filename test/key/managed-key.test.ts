@@ -267,14 +267,14 @@ describe('conditions', () => {
     newKey(f, {
       users: [
         KeyUser.crossAccount('222222222222', KeyCapability.DECRYPT, { callerAccount: '222222222222' }),
-        KeyUser.encrypt(new iam.AnyPrincipal(), { principalOrgId: 'o-abc123' }),
+        KeyUser.encrypt(new iam.AnyPrincipal(), { principalOrgId: 'o-abc123def0' }),
       ],
     });
     const template = synthTemplate(f.stack);
     const decrypt = statement(template, 'UseDecrypt');
     expect(JSON.stringify(decrypt.Principal)).toContain(':iam::222222222222:root');
     expect(decrypt.Condition).toEqual({ StringEquals: { 'kms:CallerAccount': '222222222222' } });
-    expect(statement(template, 'UseEncrypt').Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } });
+    expect(statement(template, 'UseEncrypt').Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def0' } });
   });
 
   test('grants for AWS resources are pinned with kms:GrantIsForAWSResource', () => {
@@ -318,7 +318,7 @@ describe('conditions', () => {
   test('a wildcard principal without a restricting condition is rejected', () => {
     const f = fixture();
     expect(() => newKey(f, { users: [KeyUser.decrypt(new iam.AnyPrincipal())] }))
-      .toThrow(/Platform\/Key: a wildcard principal needs a restricting condition/);
+      .toThrow(/Platform\/Key: a wildcard principal \(\*\) needs a restricting condition/);
   });
 });
 

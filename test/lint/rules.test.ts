@@ -47,6 +47,12 @@ describe('KMS1 wildcard principal', () => {
     ['IfExists', { StringEqualsIfExists: { 'aws:PrincipalAccount': '111122223333' } }],
     ['a wildcard value', { StringLike: { 'aws:PrincipalArn': '*' } }],
     ['an unrelated key', { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } }],
+    ['one open value among pinned ones', { StringLike: { 'kms:CallerAccount': ['111122223333', '*'] } }],
+    ['wildcards only', { StringLike: { 'aws:PrincipalAccount': '?*' } }],
+    ['a policy variable (always equals itself)', { StringEquals: { 'kms:CallerAccount': '${aws:PrincipalAccount}' } }],
+    ['a wildcard account inside an ARN', { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/app' } }],
+    ['a wildcard organization', { StringLike: { 'aws:PrincipalOrgID': 'o-*' } }],
+    ['a wildcard organization path', { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': '*/r-ab12/*' } }],
   ])('a condition that does not restrict the caller (%s) does not help', (_name, condition) => {
     expect(findingsOf(keyTemplate([allow('*', 'kms:Decrypt', { Condition: condition })]), 'KMS1')).toHaveLength(1);
   });
@@ -56,6 +62,8 @@ describe('KMS1 wildcard principal', () => {
     ['kms:CallerAccount (Ref AWS::AccountId)', { StringEquals: { 'kms:CallerAccount': { Ref: 'AWS::AccountId' } } }],
     ['aws:PrincipalArn (GetAtt, opaque)', { ArnLike: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['Role', 'Arn'] } } }],
     ['aws:SourceAccount, key in another case', { StringEquals: { 'AWS:SourceAccount': '111122223333' } }],
+    ['aws:SourceArn with a wildcard resource in a fixed account', { ArnLike: { 'aws:SourceArn': 'arn:aws:sns:*:111122223333:*' } }],
+    ['aws:PrincipalOrgPaths under a fixed organization', { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-abc123/r-ab12/*' } }],
   ])('a restricting condition on %s passes', (_name, condition) => {
     expect(findingsOf(keyTemplate([allow({ AWS: '*' }, 'kms:Decrypt', { Condition: condition })]), 'KMS1')).toEqual([]);
   });

@@ -25,7 +25,8 @@ function keyWithRoles(configure?: (key: kms.Key, reader: iam.Role) => void): Fix
   key.grantDecrypt(reader);
   key.grantEncrypt(writer);
   configure?.(key, reader);
-  return { access: KeyAccess.of(synthTemplate(stack), key), reader, writer, bystander };
+  // A default kms.Key on purpose (the policy KMS writes): it does not rotate (our lint rule KMS4).
+  return { access: KeyAccess.of(synthTemplate(stack, { acceptLintFindings: ['KMS4'] }), key), reader, writer, bystander };
 }
 
 describe('KeyAccess over a synthesized kms.Key', () => {

@@ -1,4 +1,5 @@
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ASSET_HASH_PLACEHOLDER, stableTemplateJson, synthTemplate, validateTemplate } from './template';
@@ -15,7 +16,7 @@ describe('synthTemplate', () => {
     const stack = newStack();
     new s3.Bucket(stack, 'Bucket', { encryptionKey: new kms.Key(stack, 'Key') });
 
-    const template = synthTemplate(stack);
+    const template = synthTemplate(stack, { acceptLintFindings: ['KMS4'] }); // a default kms.Key: it does not rotate
 
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.resourceCountIs('AWS::S3::Bucket', 1);
@@ -98,5 +99,16 @@ describe('stableTemplateJson', () => {
     const withHash = (hash: string) => ({ Resources: { Fn: { Properties: { Code: { S3Key: `${hash}.zip` } } } } });
 
     expect(stableTemplateJson(withHash(HASH_A))).toEqual(stableTemplateJson(withHash(HASH_B)));
+  });
+});
+
+describe('every synthesized key passes our lint rules', () => {
+  test('an error-level finding of any rule fails synthTemplate, unless the test accepts that rule', () => {
+    const stack = newStack();
+    new kms.Key(stack, 'Key', { enableKeyRotation: true }).addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.AnyPrincipal()], actions: ['kms:Decrypt'], resources: ['*'],
+    }));
+    expect(() => synthTemplate(stack)).toThrow(/a KMS key fails our lint rules:\n {2}KMS1 Key\w+: statement #2 allows a wildcard principal/);
+    expect(() => synthTemplate(stack, { acceptLintFindings: ['KMS1'] })).not.toThrow();
   });
 });

@@ -4,6 +4,9 @@ import * as path from 'path';
 import { CelEngine, version as validatorVersion, type Engine, type StandardDiagnostic } from '@aws/cloudformation-validate';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { LintSeverity } from '../../src/lint/finding';
+import { lintTemplate } from '../../src/lint/lint';
+import { KEY_TYPES } from '../../src/lint/rule';
 
 /** Diagnostics at these severities fail a test; INFO and WARN findings are advice, not errors. */
 const FAILING_SEVERITIES = new Set(['ERROR', 'FATAL']);
@@ -12,6 +15,8 @@ const FAILING_SEVERITIES = new Set(['ERROR', 'FATAL']);
 export interface ValidateOptions {
   /** Rule ids (e.g. 'E3012') to ignore; say why at the call site. */
   readonly ignoreRules?: string[];
+  /** Our own lint rule ids (e.g. 'KMS3') whose errors a test builds on purpose; say why at the call site. */
+  readonly acceptLintFindings?: string[];
 }
 
 /**
@@ -23,7 +28,21 @@ export interface ValidateOptions {
 export function synthTemplate(stack: Stack, options: ValidateOptions = {}): Template {
   const template = Template.fromStack(stack);
   expectValidTemplate(template.toJSON(), options);
+  expectKeysPassLint(template.toJSON(), options.acceptLintFindings);
   return template;
+}
+
+/**
+ * Runs every rule of our linter over every KMS key and replica key of the template and throws on
+ * any error-level finding: the library must never build a key policy its own rules reject, and
+ * every key the test suite synthesizes passes through here (issue 10, item 3).
+ */
+export function expectKeysPassLint(templateJson: any, accepted: readonly string[] = []): void {
+  const errors = lintTemplate(templateJson)
+    .filter((f) => KEY_TYPES.includes(f.resourceType) && f.severity === LintSeverity.ERROR && !accepted.includes(f.ruleId));
+  if (errors.length > 0) {
+    throw new Error(`a KMS key fails our lint rules:\n${errors.map((f) => `  ${f.ruleId} ${f.path ?? f.logicalId}: ${f.message}`).join('\n')}`);
+  }
 }
 
 /** Throws an Error listing every failing diagnostic of the validator, if there is one. */

@@ -7,7 +7,7 @@ import { KEY_TYPES, Rule, checkAllowStatements, conditionsOn, isRestricting } fr
 import { isWildcardPrincipal, statementPrincipals } from '../template';
 
 /** Condition keys that pin a wildcard principal to known callers. */
-const RESTRICTING_KEYS = new Set([
+export const RESTRICTING_KEYS: ReadonlySet<string> = new Set([
   'aws:principalorgid',
   'aws:principalorgpaths',
   'aws:principalaccount',

@@ -351,6 +351,15 @@ export class ManagedKey extends Resource implements kms.IKey {
     };
   }
 
+  /**
+   * What a replica of this key takes from it besides the roles: the policy manager when one was
+   * given (the default is per stack), and whether administrators may also use the key.
+   * @internal
+   */
+  public _replicaDefaults(): { policyManager?: iam.IPrincipal; allowAdministratorAsUser: boolean } {
+    return { policyManager: this.props.policyManager, allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false };
+  }
+
   private isOtherAccount(principal: iam.IPrincipal): boolean {
     const account = principal.principalAccount;
     return account !== undefined && !Token.isUnresolved(account) && !Token.isUnresolved(this.stack.account) && account !== this.stack.account;

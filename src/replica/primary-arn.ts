@@ -9,8 +9,8 @@ import { Names, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acceptCustomResourceProviderFindings } from '../nag-suppressions';
 import { ManagedKey } from '../key/managed-key';
+import { acceptCustomResourceProviderFindings } from '../nag-suppressions';
 
 const PUBLISHER_ID = 'PrimaryKeyArnParameter';
 const PARAMETER_PREFIX = '/cdk-kms-patterns/multi-region-keys';

@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { publishPrimaryKeyArn, readPrimaryKeyArn } from './primary-arn';
 import { environmentProblems, parsePrimaryKeyArn, placementProblems, primaryKeyProblems } from './validation';
 import { assertNoProblems } from '../errors';
-import { PRIMARY_KEY_METADATA } from '../lint/replica-link';
 import { KeyActions } from '../key/actions';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability } from '../key/capability';
 import { defaultPolicyManager, KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from '../key/key-policy-parts';
@@ -15,6 +14,7 @@ import { KeyUser } from '../key/key-user';
 import { KeyRotationOptions, ManagedKey } from '../key/managed-key';
 import { KeyPolicyPosture } from '../key/policy-model';
 import { aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems } from '../key/validation';
+import { PRIMARY_KEY_METADATA } from '../lint/replica-link';
 
 
 /**

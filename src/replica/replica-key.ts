@@ -233,8 +233,11 @@ export class ReplicaKey extends Resource implements kms.IKey {
       const primaryStack = Stack.of(primary);
       this.resource.addMetadata(PRIMARY_KEY_METADATA, {
         StackName: primaryStack.stackName,
+        StackPath: primaryStack.node.path,
         LogicalId: Lazy.string({ produce: () => primaryStack.resolve(primary.resource.logicalId) }),
         Region: primaryStack.region,
+        Account: primaryStack.account,
+        ReplicaRegion: stack.region,
       });
     }
     for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(this).add(key, value);

@@ -55,7 +55,16 @@ describe.each([KeyPolicyPosture.IAM_DELEGATED, KeyPolicyPosture.STRICT])('%s mul
       },
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
-      Metadata: { 'cdk-kms-patterns:primaryKey': { StackName: 'Primary', LogicalId: f.primaryStack.resolve(f.key.resource.logicalId), Region: PRIMARY_REGION } },
+      Metadata: {
+        'cdk-kms-patterns:primaryKey': {
+          StackName: 'Primary',
+          StackPath: 'Primary',
+          LogicalId: f.primaryStack.resolve(f.key.resource.logicalId),
+          Region: PRIMARY_REGION,
+          Account: ACCOUNT,
+          ReplicaRegion: REPLICA_REGIONS[i],
+        },
+      },
     });
     replica.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/orders' });
   });

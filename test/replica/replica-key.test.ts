@@ -321,6 +321,14 @@ describe('bad input is a synth error naming the construct and the fix', () => {
       key.replicateTo(new Stack(app, 'Eu', { env: env('eu-west-1') }), { users: [KeyUser.decrypt(admin)] });
       app.synth();
     }, /\[Eu\/Key\] .*is both administrator and user of the key/],
+    ['a role of the primary stack without a physical name (aws-cdk-lib says which and how)', () => {
+      const app = new App();
+      const primaryStack = primaryIn(app);
+      const role = new iam.Role(primaryStack, 'Unnamed', { assumedBy: new iam.AccountRootPrincipal() });
+      const key = new MultiRegionKey(primaryStack, 'Key', { users: [KeyUser.decrypt(role)] });
+      key.replicateTo(new Stack(app, 'Eu', { env: env('eu-west-1') }));
+      app.synth();
+    }, /Cannot use resource 'P\/Unnamed' in a cross-environment fashion.*PhysicalName.GENERATE_IF_NEEDED/],
   ];
 
   test.each(cases)('%s', (_name, build, message) => {

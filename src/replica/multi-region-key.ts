@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { publishPrimaryKeyArn } from './primary-arn';
@@ -50,6 +51,15 @@ export class MultiRegionKey extends ManagedKey {
   /** The replica in `region`, if there is one. */
   public replicaIn(region: string): ReplicaKey | undefined {
     return this.replicaList.find((replica) => replica.region === region);
+  }
+
+  /**
+   * The ARN of this key in `region`, usable in the primary's stack: a multi-Region key has the
+   * same key id in every Region, so the ARN differs only by Region (e.g. for the `replicaKeyArns`
+   * of `dynamodb.TableEncryptionV2.customerManagedKey`, with no cross-Region reference).
+   */
+  public keyArnIn(region: string): string {
+    return Stack.of(this).formatArn({ service: 'kms', region, resource: 'key', resourceName: this.keyId });
   }
 
   /** Adds an alias to the primary and to every replica that takes the primary's aliases. */

@@ -4,6 +4,7 @@
  */
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -205,6 +206,23 @@ describe('per-Region options', () => {
     const template = synthTemplate(replicaStack);
     template.hasResourceProperties('AWS::KMS::ReplicaKey', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/late` } })]) },
+    });
+  });
+
+  test('a DynamoDB global table (TableV2) encrypts each replica with the key of its Region', () => {
+    const { primaryStack, replicaStack, key } = twoRegions();
+    key.replicateTo(replicaStack);
+    new dynamodb.TableV2(primaryStack, 'Orders', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      replicas: [{ region: 'eu-west-1' }],
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(key, { 'eu-west-1': key.keyArnIn('eu-west-1') }),
+    });
+    const keyId = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'KeyId'] };
+    synthTemplate(primaryStack).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      Replicas: Match.arrayWith([Match.objectLike({
+        Region: 'eu-west-1',
+        SSESpecification: { KMSMasterKeyId: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:eu-west-1:${ACCOUNT}:key/`, keyId]] } },
+      })]),
     });
   });
 

@@ -9,6 +9,7 @@ import { CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io';
 import { LoadedTemplate, loadInputs } from './load';
 import { LintFinding, LintSeverity } from '../src/lint/finding';
 import { lintTemplate } from '../src/lint/lint';
+import { lintReplicas, REPLICA_RULE } from '../src/lint/replica-rule';
 import { RULES } from '../src/lint/rules';
 
 export const LINT_USAGE = `Usage: cdk-kms-patterns lint [cdk.out | template files...] [options]
@@ -25,6 +26,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusab
 
 Rules (details in the README, "Key-policy linting"):
 ${RULES.map((rule) => `  ${rule.id.padEnd(6)} ${rule.name} (${rule.alsoWarns ? `${rule.severity} / warning` : rule.severity})`).join('\n')}
+  ${REPLICA_RULE.id.padEnd(6)} ${REPLICA_RULE.name} (${REPLICA_RULE.severity}; across templates: a replica key against its primary)
 `;
 
 /** The findings of one template, with where they came from. */
@@ -66,9 +68,11 @@ export async function runLint(args: string[], io: CliIo): Promise<number> {
 }
 
 export function lintSources(sources: LoadedTemplate[]): TemplateFindings[] {
+  // KMS13 compares replica keys with their primaries across the loaded templates.
+  const across = lintReplicas(sources);
   return sources.map((source) => ({
     source,
-    findings: lintTemplate(source.template),
+    findings: [...lintTemplate(source.template), ...across.filter((f) => f.stackName === source.stackName).map((f) => f.finding)],
     checked: Object.values(source.template.Resources ?? {}).filter((resource) => LINTED_TYPES.has(resource?.Type)).length,
   }));
 }

@@ -1,10 +1,18 @@
 /** The demo CDK app: `npx cdk synth --app "npx tsx examples/app.ts"` works too. */
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { PlatformStack } from './platform-stack';
+
+const ACCOUNT = '111111111111';
+/** Regions that hold replicas of the backup key (the primary is in eu-west-1). */
+export const DR_REGIONS = ['eu-central-1', 'us-east-1'];
 
 export function buildDemoApp(outdir?: string): App {
   const app = new App({ outdir });
-  new PlatformStack(app, 'Platform', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const platform = new PlatformStack(app, 'Platform', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  // One stack per DR Region; `cdk deploy --all` deploys them after Platform (they read its key's ARN).
+  for (const region of DR_REGIONS) {
+    platform.backupKey.replicateTo(new Stack(app, `PlatformDr-${region}`, { env: { account: ACCOUNT, region } }));
+  }
   return app;
 }
 

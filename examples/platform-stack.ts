@@ -3,23 +3,28 @@
  * role, and keys for different purposes, each with the principals that manage it separated from
  * the ones that use it.
  */
-import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, PhysicalName, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey } from '../src';
+import { KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey, MultiRegionKey } from '../src';
 
 /** The account that runs disaster recovery and may decrypt backups. */
 const DR_ACCOUNT = '222222222222';
 
 export class PlatformStack extends Stack {
+  /** The backup key: a multi-Region primary that app.ts replicates to the DR Regions. */
+  public readonly backupKey: MultiRegionKey;
+
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
     const appRole = new iam.Role(this, 'OrdersServiceRole', {
       description: 'The orders service (Lambda)',
+      // A fixed name: the backup key's replicas in other Regions name the role by ARN.
+      roleName: PhysicalName.GENERATE_IF_NEEDED,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
     const reportingRole = new iam.Role(this, 'ReportingRole', {
@@ -28,6 +33,7 @@ export class PlatformStack extends Stack {
     });
     const operatorRole = new iam.Role(this, 'OperatorRole', {
       description: 'Platform operators (through SSO)',
+      roleName: PhysicalName.GENERATE_IF_NEEDED,
       assumedBy: new iam.AccountRootPrincipal(),
     });
     const ciDeployRole = new iam.Role(this, 'CiDeployRole', {
@@ -88,14 +94,15 @@ export class PlatformStack extends Stack {
       users: [KeyUser.generateVerifyMac(appRole)],
     });
 
-    // Backups: a multi-Region primary that the DR account may decrypt.
-    new ManagedKey(this, 'BackupKey', {
-      description: 'Backups, replicated to the DR Region',
+    // Backups: a multi-Region primary that the DR account may decrypt; app.ts replicates it to two
+    // DR Regions, each replica with the same roles (and viaService endpoints of its own Region).
+    this.backupKey = new MultiRegionKey(this, 'BackupKey', {
+      description: 'Backups, replicated to the DR Regions',
       aliases: ['backups'],
-      multiRegion: true,
       administrators: [operatorRole],
       users: [
         KeyUser.encrypt(appRole),
+        KeyUser.viaService(appRole, 'backup', { capability: KeyCapability.DECRYPT }),
         KeyUser.crossAccount(DR_ACCOUNT, KeyCapability.DECRYPT, { callerAccount: DR_ACCOUNT }),
       ],
     });

@@ -1,12 +1,13 @@
 /**
- * Prints what the policy model says about every ManagedKey of an app: aliases, rotation, and a
- * table of principals and what each may do.
+ * Prints what the policy model says about every ManagedKey and ReplicaKey of an app: aliases,
+ * rotation, and a table of principals and what each may do; for a multi-Region key, whether its
+ * primary and replicas give the same principals the same capabilities.
  */
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
-import { ManagedKey } from '../src';
+import { ManagedKey, MultiRegionKey, ReplicaKey } from '../src';
 import { CAPABILITIES } from '../src/access/explain/capabilities';
 import { CREATE_GRANT_GUARD_SID } from '../src/key/policy-model';
 
@@ -38,7 +39,7 @@ function conditionKeys(statement: iam.PolicyStatement): string[] {
  * One row per principal: capability label -> cell text. A principal may do what any of its
  * statements allows; a cell without conditions wins over conditional ones.
  */
-function accessRows(key: ManagedKey): Map<string, Map<string, string>> {
+function accessRows(key: ManagedKey | ReplicaKey): Map<string, Map<string, string>> {
   const stack = Stack.of(key);
   const symmetric = key.keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
   const rows = new Map<string, Map<string, string>>();
@@ -72,20 +73,41 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** The summary of every ManagedKey under `scope`, as text. */
+/** The summary of every ManagedKey and ReplicaKey under `scope`, as text. */
 export function summarizeKeys(scope: IConstruct): string {
-  const keys = scope.node.findAll().filter((c): c is ManagedKey => c instanceof ManagedKey);
-  return keys.map((key) => {
+  const keys = scope.node.findAll().filter((c): c is ManagedKey | ReplicaKey => c instanceof ManagedKey || c instanceof ReplicaKey);
+  const sections = keys.map((key) => {
     const rows = accessRows(key);
     const columns = CAPABILITIES.map((c) => c.label).filter((label) => [...rows.values()].some((row) => row.has(label)));
-    const rotation = key.rotationEnabled ? `every ${key.rotationPeriodDays} days` : 'off (this key spec cannot rotate)';
     return [
       `## ${key.node.path}`,
-      `aliases: ${key.aliases.join(', ') || '(none)'}   spec: ${key.keySpec}/${key.keyUsage}   posture: ${key.posture}` +
-        `   rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`,
+      `aliases: ${key.aliases.join(', ') || '(none)'}   spec: ${key.keySpec}/${key.keyUsage}   posture: ${key.posture}   ${keyKind(key)}`,
       '',
       table(['principal', ...columns], [...rows].map(([principal, row]) => [principal, ...columns.map((c) => row.get(c) ?? '')])),
       '',
     ].join('\n');
-  }).join('\n');
+  });
+  const multiRegion = keys.filter((k): k is MultiRegionKey => k instanceof MultiRegionKey && k.replicas.length > 0).map(sameEverywhere);
+  return [...sections, ...multiRegion].join('\n');
+}
+
+function keyKind(key: ManagedKey | ReplicaKey): string {
+  if (key instanceof ReplicaKey) return `rotation: with its primary   replica in ${key.region}`;
+  const rotation = key.rotationEnabled ? `every ${key.rotationPeriodDays} days` : 'off (this key spec cannot rotate)';
+  return `rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`;
+}
+
+/** Whether the primary and every replica give the same principals the same capabilities. */
+function sameEverywhere(key: MultiRegionKey): string {
+  const text = (k: ManagedKey | ReplicaKey) => JSON.stringify([...accessRows(k)].map(([p, row]) => [p, [...row].sort()]).sort());
+  const primary = text(key);
+  const regions = [Stack.of(key).region, ...key.replicas.map((r) => r.region)];
+  const differing = key.replicas.filter((replica) => text(replica) !== primary).map((r) => r.region);
+  return [
+    `## ${key.node.path} in ${regions.length} Regions (${regions.join(', ')})`,
+    differing.length === 0
+      ? `The ${regions.length} key policies give the same principals the same capabilities (kms:ViaService endpoints name each key's own Region).`
+      : `The key policies differ from the primary's in ${differing.join(', ')}.`,
+    '',
+  ].join('\n');
 }

@@ -4,14 +4,18 @@
  */
 import * as path from 'node:path';
 import { LintFinding } from '../../src/lint/finding';
+import { REPLICA_RULE } from '../../src/lint/replica-rule';
 import { RULES } from '../../src/lint/rules';
+
+/** Per-resource rules, then the rule across templates. */
+const ALL_RULES = [...RULES, REPLICA_RULE];
 import type { TemplateFindings } from '../lint';
 
 const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 const INFORMATION_URI = 'https://github.com/cdk-kms-patterns/cdk-kms-patterns#key-policy-lint-rules';
 
 export function formatSarif(results: TemplateFindings[], cwd: string = process.cwd()): string {
-  const ruleIndex = new Map(RULES.map((rule, index) => [rule.id, index]));
+  const ruleIndex = new Map(ALL_RULES.map((rule, index) => [rule.id, index]));
   const sarif = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -20,7 +24,7 @@ export function formatSarif(results: TemplateFindings[], cwd: string = process.c
         driver: {
           name: 'cdk-kms-patterns',
           informationUri: INFORMATION_URI,
-          rules: RULES.map((rule) => ({
+          rules: ALL_RULES.map((rule) => ({
             id: rule.id,
             name: pascalCase(rule.name),
             shortDescription: { text: rule.name },

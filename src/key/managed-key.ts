@@ -1,20 +1,16 @@
-import { DefaultStackSynthesizer, Duration, Fn, Lazy, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
-import { KeyActions } from './actions';
 import { checkAliasesUniquePerEnvironment } from './alias-uniqueness';
-import { actionsOfCapability, defaultUsageOfSpec, KeyCapability, sortedUnion } from './capability';
-import { conditionConflicts } from './conditions';
+import { actionsOfCapability, defaultUsageOfSpec, KeyCapability } from './capability';
+import { defaultPolicyManager, KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from './key-policy-parts';
 import { KeyService } from './key-service';
 import { KeyUser } from './key-user';
-import { policyLintProblems } from './policy-lint';
-import { buildKeyPolicyStatements, KeyPolicyPosture, PolicyAccess } from './policy-model';
-import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from './policy-size';
-import { malformedPrincipalProblems, namedPrincipalProblems, overlappingPrincipals } from './principal-checks';
-import { ownConditions, principalName } from './principal-identity';
+import { KeyPolicyPosture } from './policy-model';
+import { namedPrincipalProblems } from './principal-checks';
 import { pinnedGrantee } from './service-principals';
 import {
   aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems, rotationProblems,
@@ -346,19 +342,32 @@ export class ManagedKey extends Resource implements kms.IKey {
 
   /** The statements of the key policy, as the policy model builds them (grants included). */
   public policyStatements(): iam.PolicyStatement[] {
-    const statements = buildKeyPolicyStatements({
+    return keyPolicyStatements(this, this._roles(), this.facts());
+  }
+
+  /**
+   * The role assignments of the key policy, as they are now (replicas copy them).
+   * @internal
+   */
+  public _roles(): KeyRoles {
+    return {
       posture: this.posture,
-      accountRoot: new iam.AccountRootPrincipal(),
-      administration: this.administration(),
-      policyManagement: this.policyManager
-        ? { sid: 'PolicyManagerForCloudFormation', principals: [this.policyManager], actions: this.policyManagerActions() }
-        : undefined,
-      uses: [...this.userAccesses(), ...this.serviceAccesses()],
+      administrators: this.administrators,
+      policyManager: this.policyManager,
+      users: this.users,
+      services: this.services,
+      extraStatements: this.extraStatements,
       createGrantGuard: this.props.createGrantGuard ?? true,
-    });
-    // The guard stays last, after any statement added through addToResourcePolicy.
-    const guard = statements.length > 0 && statements[statements.length - 1].effect === iam.Effect.DENY ? [statements.pop()!] : [];
-    return [...statements, ...this.extraStatements, ...guard];
+    };
+  }
+
+  /**
+   * What a replica of this key takes from it besides the roles: the policy manager when one was
+   * given (the default is per stack), and whether administrators may also use the key.
+   * @internal
+   */
+  public _replicaDefaults(): { policyManager?: iam.IPrincipal; allowAdministratorAsUser: boolean } {
+    return { policyManager: this.props.policyManager, allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false };
   }
 
   private isOtherAccount(principal: iam.IPrincipal): boolean {
@@ -375,53 +384,12 @@ export class ManagedKey extends Resource implements kms.IKey {
     return new iam.PolicyDocument({ statements: this.policyStatements(), minimize: true });
   }
 
-  private administration(): PolicyAccess | undefined {
-    if (this.administrators.length === 0) return undefined;
-    const actions = [
-      KeyActions.ADMINISTER,
-      this.posture === KeyPolicyPosture.IAM_DELEGATED ? KeyActions.CHANGE_POLICY : [],
-      this.multiRegion ? KeyActions.ADMINISTER_MULTI_REGION : [],
-      this.props.origin === KeyOrigin.EXTERNAL ? KeyActions.ADMINISTER_IMPORTED_MATERIAL : [],
-    ];
-    return { sid: 'KeyAdministration', principals: this.administrators, actions: sortedUnion(...actions) };
-  }
-
-  /** Exactly what CloudFormation needs to create, update and delete the key and its aliases. */
-  private policyManagerActions(): string[] {
-    return sortedUnion(
-      KeyActions.CLOUDFORMATION_MANAGEMENT,
-      this.multiRegion ? KeyActions.ADMINISTER_MULTI_REGION : [],
-    );
-  }
-
-  private userAccesses(): PolicyAccess[] {
-    return this.users.map((user) => ({
-      sid: `Use${pascal(user.capability)}`,
-      principals: [user.principal],
-      actions: actionsOfCapability(user.capability, this.keySpec),
-      conditions: user._conditions(this),
-    }));
-  }
-
-  private serviceAccesses(): PolicyAccess[] {
-    return this.services.map((service) => {
-      const access = service._access(this, this.keySpec);
-      return { sid: `Service${service.name}`, principals: [access.principal], actions: access.actions, conditions: access.conditions };
-    });
+  private facts(): KeyFacts {
+    return { keySpec: this.keySpec, multiRegion: this.multiRegion, importedMaterial: this.props.origin === KeyOrigin.EXTERNAL };
   }
 
   private defaultPolicyManager(): iam.IPrincipal {
-    const synthesizer = Stack.of(this).synthesizer;
-    if (synthesizer instanceof DefaultStackSynthesizer) {
-      // The synthesizer's ARN may hold `${AWS::Partition}`-style placeholders meant for Fn::Sub.
-      const arn = synthesizer.cloudFormationExecutionRoleArn;
-      return new iam.ArnPrincipal(arn.includes('${') ? Fn.sub(arn) : arn);
-    }
-    assertNoProblems(this, [
-      `the STRICT posture needs a policy manager, and the stack's ${synthesizer.constructor.name} has no CloudFormation execution role: ` +
-      'pass policyManager (e.g. iam.Role.fromRoleArn(this, "Deployer", "arn:aws:iam::111122223333:role/deployer")) — the principal that deploys this stack',
-    ]);
-    throw new Error('unreachable');
+    return defaultPolicyManager(this);
   }
 
   /**
@@ -429,41 +397,11 @@ export class ManagedKey extends Resource implements kms.IKey {
    * key policy cannot name, conditions that would replace each other, our lint rules, and size.
    */
   private policyProblems(): string[] {
-    const stack = Stack.of(this);
-    const problems: string[] = [];
-    if (!this.props.allowAdministratorAsUser) {
-      // Compared by what each principal resolves to (principal-identity.ts): a composite, a literal
-      // ARN, an imported role or an Fn::Sub policy manager is the same principal as its other forms.
-      const managers = [...this.administrators, ...(this.policyManager ? [this.policyManager] : [])];
-      const both = overlappingPrincipals(managers, [...this.users.map((u) => u.principal), ...this.grantees], this);
-      if (both.length > 0) {
-        const names = [...new Set(both.map((p) => principalName(p, this)))];
-        problems.push(`${names.join(', ')} is both administrator and user of the key: ` +
-          'use separate principals (separation of duties), or set allowAdministratorAsUser: true');
-      }
-    }
-    for (const user of this.users) {
-      const conflicts = conditionConflicts(user._conditions(this), ownConditions(user.principal));
-      if (conflicts.length > 0) {
-        problems.push(`user ${principalName(user.principal, this)} brings its own conditions on ${conflicts.join(', ')}, which the user's options also set: ` +
-          'set each condition in one place (the KeyUser options or the PrincipalWithConditions)');
-      }
-    }
-    const statementPrincipals = this.policyStatements().flatMap((statement) => statement.principals);
-    problems.push(...new Set(statementPrincipals.flatMap((principal) => malformedPrincipalProblems('principal', principal, this))));
-    if (problems.length > 0) return problems;
-
-    const resolved = stack.resolve(this.policyDocument());
-    problems.push(...policyLintProblems(resolved, this.props.allowAdministratorAsUser ? ['KMS3'] : []));
-    const size = keyPolicySize(resolved);
-    if (size > KEY_POLICY_MAX_BYTES) {
-      problems.push(`the key policy is about ${size} bytes, over the ${KEY_POLICY_MAX_BYTES}-byte limit of KMS; the biggest statements: ` +
-        `${biggestStatements(resolved, 3).join(', ')}. Give principals the same conditions so their statements merge, or use IAM_DELEGATED and grant through IAM`);
-    }
-    return problems;
+    return keyPolicyProblems(this, this._roles(), {
+      grantees: this.grantees,
+      allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false,
+      statements: this.policyStatements(),
+      document: this.policyDocument(),
+    });
   }
-}
-
-function pascal(value: string): string {
-  return value.toLowerCase().split(/[_\s-]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 }

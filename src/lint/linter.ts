@@ -1,6 +1,23 @@
 import { LintFinding, LintSeverity } from './finding';
 import { lintResource, lintTemplate } from './lint';
+import { lintReplicas, REPLICA_RULE } from './replica-rule';
 import { RULES } from './rules';
+
+/** A template with its stack name, for linting several stacks together. */
+export interface StackTemplate {
+  /** The stack name (a replica key names its primary's stack by it). */
+  readonly stackName: string;
+  /** The CloudFormation template as JSON. */
+  readonly template: any;
+}
+
+/** The findings of one template of a set. */
+export interface StackFindings {
+  /** The stack name, as given. */
+  readonly stackName: string;
+  /** Its findings: the per-resource rules, then the rules across templates (KMS13). */
+  readonly findings: LintFinding[];
+}
 
 /**
  * A key-policy lint rule, as documented in the README.
@@ -37,6 +54,18 @@ export class KeyPolicyLinter {
   }
 
   /**
+   * Lints the templates of several stacks together: every template as `lintTemplate` does, plus
+   * the rules that compare resources across stacks (KMS13: a replica key against its primary).
+   */
+  public static lintTemplates(templates: StackTemplate[]): StackFindings[] {
+    const across = lintReplicas(templates.map((t) => ({ stackName: t.stackName, template: t.template ?? {} })));
+    return templates.map((t) => ({
+      stackName: t.stackName,
+      findings: [...lintTemplate(t.template ?? {}), ...across.filter((f) => f.stackName === t.stackName).map((f) => f.finding)],
+    }));
+  }
+
+  /**
    * Lints one resource.
    * @param logicalId the resource's logical id
    * @param resource the resource as it appears in a template (`Type`, `Properties`, `DeletionPolicy`, ...)
@@ -46,13 +75,13 @@ export class KeyPolicyLinter {
     return lintResource(logicalId, resource, template ?? {});
   }
 
-  /** Every rule, in id order. */
+  /** Every rule, in id order (the rules across templates last). */
   public static rules(): LintRuleInfo[] {
-    return RULES.map((rule) => ({
+    return [...RULES, REPLICA_RULE].map((rule) => ({
       id: rule.id,
       name: rule.name,
       severity: rule.severity,
-      alsoWarns: rule.alsoWarns ?? false,
+      alsoWarns: ('alsoWarns' in rule ? rule.alsoWarns : undefined) ?? false,
       resourceTypes: [...rule.resourceTypes],
       description: rule.description,
       fix: rule.fix,

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { IPolicyValidationContextBeta1, IPolicyValidationPluginBeta1, PolicyValidationPluginReportBeta1, PolicyViolationBeta1 } from 'aws-cdk-lib';
 import { LintFinding, LintSeverity } from './finding';
 import { lintTemplate } from './lint';
+import { lintReplicas, REPLICA_RULE } from './replica-rule';
 import { RULES } from './rules';
 
 /**
@@ -27,7 +29,7 @@ export class KmsPatternsValidator implements IPolicyValidationPluginBeta1 {
   /** Name shown in the validation report. */
   public readonly name = 'KmsPatternsValidator';
   /** Ids of the rules this plugin evaluates. */
-  public readonly ruleIds?: string[] = RULES.map((rule) => rule.id);
+  public readonly ruleIds?: string[] = [...RULES, REPLICA_RULE].map((rule) => rule.id);
   private readonly failOn: LintSeverity;
 
   constructor(props: KmsPatternsValidatorProps = {}) {
@@ -36,12 +38,22 @@ export class KmsPatternsValidator implements IPolicyValidationPluginBeta1 {
 
   /** Lints every template the CDK hands over. */
   public validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
-    const findings = context.templatePaths.flatMap((templatePath) =>
-      lintTemplate(JSON.parse(fs.readFileSync(templatePath, 'utf-8'))).map((finding) => ({ finding, templatePath })));
+    const templates = context.templatePaths.map((templatePath) => ({ templatePath, template: JSON.parse(fs.readFileSync(templatePath, 'utf-8')) }));
+    const findings = templates.flatMap(({ templatePath, template }) => lintTemplate(template).map((finding) => ({ finding, templatePath })));
+    // KMS13 needs the stacks by name: the plugin only gets template paths, so names come from the file names.
+    const byName = templates.map(({ templatePath, template }) => ({ stackName: stackNameOfTemplate(templatePath), template, templatePath }));
+    for (const { stackName, finding } of lintReplicas(byName)) {
+      findings.push({ finding, templatePath: byName.find((t) => t.stackName === stackName)!.templatePath });
+    }
     const violations = groupByRule(findings);
     const failing = findings.some(({ finding }) => finding.severity === LintSeverity.ERROR || this.failOn === LintSeverity.WARNING);
     return { success: !failing, violations };
   }
+}
+
+/** `<assembly>/Primary.template.json` -> `Primary` (the CDK names template files after the stack's artifact id). */
+function stackNameOfTemplate(templatePath: string): string {
+  return path.basename(templatePath).replace(/\.template\.json$/, '');
 }
 
 interface LocatedFinding {
@@ -58,7 +70,7 @@ function groupByRule(findings: LocatedFinding[]): PolicyViolationBeta1[] {
   }
   return [...groups.values()].map((group) => {
     const { ruleId, severity, fix } = group[0].finding;
-    const rule = RULES.find((r) => r.id === ruleId)!;
+    const rule = [...RULES, REPLICA_RULE].find((r) => r.id === ruleId)!;
     const resources = new Map<string, { resourceLogicalId: string; templatePath: string; locations: string[] }>();
     for (const { finding, templatePath } of group) {
       const key = `${templatePath}|${finding.logicalId}`;

@@ -13,7 +13,7 @@ test('the baseline key (root, CreateGrant guard, rotation, retained) has no find
 
 test('every rule has an id, a severity, a one-line description and a fix', () => {
   const rules = KeyPolicyLinter.rules();
-  expect(rules.map((rule) => rule.id)).toEqual(Array.from({ length: 12 }, (_, i) => `KMS${i + 1}`));
+  expect(rules.map((rule) => rule.id)).toEqual(Array.from({ length: 13 }, (_, i) => `KMS${i + 1}`));
   for (const rule of rules) {
     expect(rule.description).not.toContain('\n');
     expect(rule.fix.length).toBeGreaterThan(10);

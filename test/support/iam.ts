@@ -113,7 +113,7 @@ function idOf(ref: string | IConstruct): string {
  * template's roles, resolved with {@link FAKE_ENV} so the simulator sees real ARNs.
  */
 export class KeyAccess {
-  /** @param key the key construct or its logical id; defaults to the template's only AWS::KMS::Key */
+  /** @param key the key construct or its logical id; defaults to the template's only AWS::KMS::Key (or AWS::KMS::ReplicaKey) */
   static of(template: Template | object, key?: string | IConstruct): KeyAccess {
     const json = template instanceof Template ? template.toJSON() : template;
     return new KeyAccess(new TemplateResolver(json), key === undefined ? undefined : idOf(key));
@@ -124,9 +124,9 @@ export class KeyAccess {
   readonly keyPolicy: object;
 
   private constructor(private readonly resolver: TemplateResolver, keyLogicalId?: string) {
-    this.keyLogicalId = keyLogicalId ?? resolver.onlyResourceOfType('AWS::KMS::Key');
+    this.keyLogicalId = keyLogicalId ?? resolver.onlyResourceOfType('AWS::KMS::Key', 'AWS::KMS::ReplicaKey');
     this.keyArn = resolver.arnOf(this.keyLogicalId);
-    this.keyPolicy = resolver.resolve(resolver.properties(this.keyLogicalId, 'AWS::KMS::Key').KeyPolicy);
+    this.keyPolicy = resolver.resolve(resolver.properties(this.keyLogicalId, 'AWS::KMS::Key', 'AWS::KMS::ReplicaKey').KeyPolicy);
   }
 
   /** The ARN of a principal: the resolved ARN of a role/user logical id, or the ARN itself. */
@@ -217,9 +217,9 @@ class TemplateResolver {
     this.resources = template.Resources ?? {};
   }
 
-  onlyResourceOfType(type: string): string {
-    const ids = Object.keys(this.resources).filter((id) => this.resources[id].Type === type);
-    if (ids.length !== 1) throw new Error(`expected exactly one ${type}, found ${ids.length} (${ids.join(', ')}): pass a logical id`);
+  onlyResourceOfType(...types: string[]): string {
+    const ids = Object.keys(this.resources).filter((id) => types.includes(this.resources[id].Type));
+    if (ids.length !== 1) throw new Error(`expected exactly one ${types.join(' or ')}, found ${ids.length} (${ids.join(', ')}): pass a logical id`);
     return ids[0];
   }
 

@@ -6,8 +6,9 @@ import { CAPABILITIES } from './capabilities';
 import { analyseCell, Cell } from './cell';
 import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
-import { KEY_TYPES } from '../../lint/rule';
-import { constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
+import { isPrimaryStack, PrimaryKeyLink, primaryKeyLink } from '../../lint/replica-link';
+import { KEY_TYPES, KMS_REPLICA_KEY } from '../../lint/rule';
+import { CfnResource, constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 
 /** Where a row comes from. */
@@ -34,6 +35,10 @@ export interface KeyMatrix {
   readonly keySpec: string;
   readonly keyUsage: string;
   readonly rows: readonly MatrixRow[];
+  /** For a replica key: the Region of its stack, when known. */
+  readonly region?: string;
+  /** For a replica key: its primary (`<stack> / <logical id>`, or the ARN the template gives). */
+  readonly primaryKey?: string;
 }
 
 export interface AccessReport {
@@ -67,14 +72,32 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
         const written = props.KeyPolicy === undefined ? KMS_DEFAULT_KEY_POLICY : resolveIntrinsics(props.KeyPolicy, input.template);
         const keyPolicy = principalsResolved(names.concretize(written), names);
         const keyArn = names.arnOf(logicalId)!;
-        const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';
-        const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : resource.Type === 'AWS::KMS::Key' ? 'ENCRYPT_DECRYPT' : 'unknown';
+        // A replica has its primary's spec and usage: known when the primary is in the input.
+        const link = resource.Type === KMS_REPLICA_KEY ? primaryKeyLink(resource) : undefined;
+        const primary = link ? primaryResource(inputs, link) : undefined;
+        const specOf = primary?.Properties ?? props;
+        const isKey = resource.Type === 'AWS::KMS::Key' || primary !== undefined;
+        const keySpec = typeof specOf.KeySpec === 'string' ? specOf.KeySpec : isKey ? 'SYMMETRIC_DEFAULT' : 'unknown';
+        const keyUsage = typeof specOf.KeyUsage === 'string' ? specOf.KeyUsage : isKey ? 'ENCRYPT_DECRYPT' : 'unknown';
         const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
         const path = constructPath(resource);
-        return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, rows };
+        const replicaOf = link ? `${link.stackPath ?? link.stackName} / ${link.logicalId}` : literalPrimaryArn(props.PrimaryKeyArn);
+        const replicaFacts = resource.Type === KMS_REPLICA_KEY ? { region: input.region, primaryKey: replicaOf ?? 'unknown (given at deploy time)' } : {};
+        return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, rows, ...replicaFacts };
       }),
   );
   return { capabilities: CAPABILITIES.map(({ id, label }) => ({ id, label })), keys };
+}
+
+/** The primary key resource a replica's metadata names, when it is among the inputs. */
+function primaryResource(inputs: readonly ExplainInput[], link: PrimaryKeyLink): CfnResource | undefined {
+  const input = inputs.find((i) => isPrimaryStack(link, i.stackName) && i.template.Resources?.[link.logicalId]?.Type === 'AWS::KMS::Key');
+  return input?.template.Resources?.[link.logicalId];
+}
+
+/** A PrimaryKeyArn written literally in the template. */
+function literalPrimaryArn(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function rowsOf(

@@ -28,7 +28,8 @@ function keyTitle(key: KeyMatrix): string {
 }
 
 function keySubtitle(key: KeyMatrix): string {
-  return `${key.resourceType} \`${key.logicalId}\`, ${key.keySpec}, ${key.keyUsage}`;
+  const replica = key.primaryKey !== undefined ? `, replica${key.region ? ` in ${key.region}` : ''} of ${key.primaryKey}` : '';
+  return `${key.resourceType} \`${key.logicalId}\`, ${key.keySpec}, ${key.keyUsage}${replica}`;
 }
 
 /** Text of one cell without its conditions, e.g. `⚠️ if [1] via IAM`. */

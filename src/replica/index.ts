@@ -1,0 +1,2 @@
+export * from './replica-key';
+export * from './multi-region-key';

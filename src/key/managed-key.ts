@@ -2,14 +2,19 @@ import { DefaultStackSynthesizer, Duration, Fn, Lazy, RemovalPolicy, Resource, S
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { assertNoProblems } from '../errors';
+import { ActionKind, expandActions, KeyFacts, kindOf } from './action-catalogue';
 import { KeyActions } from './actions';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability, sortedUnion } from './capability';
+import { deployerStatements, servicesCreatingEncryptedResources } from './deployer-access';
+import { renderStatement } from './grant-statements';
+import { identityGrants } from './identity-grants';
 import { KeyService } from './key-service';
 import { KeyUser } from './key-user';
 import { buildKeyPolicyStatements, KeyPolicyPosture, PolicyAccess } from './policy-model';
 import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from './policy-size';
+import { KeyReference, scanResources } from './template-scan';
 import {
   aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems, rotationProblems,
   whyRotationImpossible,
@@ -268,16 +273,24 @@ export class ManagedKey extends Resource implements kms.IKey {
   }
 
   /**
-   * Grants explicit actions. In IAM_DELEGATED the grant goes to the principal's IAM policy (and the
-   * key policy for other accounts); in STRICT it goes to the key policy, the only source of access.
+   * Grants actions on the key. Wildcards such as aws-cdk-lib's `kms:ReEncrypt*` are expanded to the
+   * explicit actions they cover for this key; a name that is not a KMS key action is an error. In
+   * IAM_DELEGATED the grant goes to the principal's IAM policy (and the key policy for other
+   * accounts); in STRICT it goes to the key policy, the only source of access, and may give only
+   * use, read-only metadata and grants for AWS resources.
    */
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
-    const wildcards = actions.filter((action) => action.includes('*') || !action.startsWith('kms:'));
-    assertNoProblems(this, wildcards.length > 0
-      ? [`grant takes explicit KMS action names; got ${wildcards.join(', ')}: spell out each action (see KeyActions)`]
-      : []);
+    const expanded = expandActions(actions, this.keyFacts());
+    const forbidden = this.posture === KeyPolicyPosture.STRICT ? expanded.actions.filter(isPowerOverKey) : [];
+    assertNoProblems(this, [
+      ...expanded.problems.map((problem) => `grant: ${problem}`),
+      ...(forbidden.length > 0
+        ? [`grant: ${forbidden.join(', ')} ${forbidden.length === 1 ? 'gives' : 'give'} power over the key, which in the STRICT posture only administrators ` +
+          '(ManagedKeyProps.administrators) and the policy manager hold: pass the principal in administrators, or grant only use (grantDecrypt, grantEncrypt, ...)']
+        : []),
+    ]);
     this.grantees.push(grantee.grantPrincipal);
-    const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
+    const options = { grantee, actions: expanded.actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
     if (this.posture === KeyPolicyPosture.IAM_DELEGATED) {
       return iam.Grant.addToPrincipalOrResource(options);
     }
@@ -287,8 +300,9 @@ export class ManagedKey extends Resource implements kms.IKey {
     }
     // In the key's own account the key policy alone grants access; leaving the principal's IAM
     // policy alone also avoids a dependency cycle when the principal lives in another stack.
-    const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal] });
-    return iam.Grant.addStatementToResourcePolicy({ ...options, statement });
+    const statement = new iam.PolicyStatement({ actions: expanded.actions, resources: ['*'], principals: [grantee.grantPrincipal] });
+    const added = iam.Grant.addStatementToResourcePolicy({ ...options, statement });
+    return keyPolicyGrant(options, statement, added);
   }
 
   /** Grants decryption. */
@@ -343,9 +357,42 @@ export class ManagedKey extends Resource implements kms.IKey {
       uses: [...this.userAccesses(), ...this.serviceAccesses()],
       createGrantGuard: this.props.createGrantGuard ?? true,
     });
-    // The guard stays last, after any statement added through addToResourcePolicy.
+    // The guard stays last, after any statement added through grants and addToResourcePolicy.
     const guard = statements.length > 0 && statements[statements.length - 1].effect === iam.Effect.DENY ? [statements.pop()!] : [];
-    return [...statements, ...this.extraStatements, ...guard];
+    return [...statements, ...this.grantStatements().statements, ...guard];
+  }
+
+  /** What the key is (spec, usage, multi-Region, imported material): decides which actions apply. */
+  private keyFacts(): KeyFacts {
+    const importedMaterial = this.props.origin === KeyOrigin.EXTERNAL;
+    return { keySpec: this.keySpec, keyUsage: this.keyUsage, multiRegion: this.multiRegion, importedMaterial };
+  }
+
+  /**
+   * Statements from grants and addToResourcePolicy, rendered for the posture; in STRICT also the
+   * identity grants found in the app and what the deployer needs for the encrypted resources that
+   * use this key (see grant-statements.ts, identity-grants.ts, deployer-access.ts).
+   */
+  private grantStatements(): { statements: iam.PolicyStatement[]; problems: string[] } {
+    const strict = this.posture === KeyPolicyPosture.STRICT;
+    const ctx = {
+      stack: this.stack,
+      key: this.keyFacts(),
+      strict,
+      policyManager: this.policyManager,
+      allowManagerUse: this.props.allowAdministratorAsUser ?? false,
+    };
+    const rendered = this.extraStatements.map((statement) => renderStatement(statement, ctx));
+    if (strict && this.policyManager) {
+      const scanned = scanResources(this, (r) => r.cfnResourceType.startsWith('AWS::KMS::'));
+      const reference = new KeyReference(this.stack, this.stack.resolve(this.resource.logicalId));
+      const found = identityGrants(scanned, reference, this.stack);
+      rendered.push({ statements: [], problems: found.problems });
+      rendered.push(...found.statements.map((statement) => renderStatement(statement, ctx)));
+      const services = servicesCreatingEncryptedResources(scanned, reference);
+      rendered.push(...deployerStatements(services, this.policyManager, this.stack).map((statement) => renderStatement(statement, ctx, true)));
+    }
+    return { statements: rendered.flatMap((r) => r.statements), problems: rendered.flatMap((r) => r.problems) };
   }
 
   private isOtherAccount(principal: iam.IPrincipal): boolean {
@@ -425,6 +472,7 @@ export class ManagedKey extends Resource implements kms.IKey {
           'use separate principals (separation of duties), or set allowAdministratorAsUser: true');
       }
     }
+    problems.push(...this.grantStatements().problems);
     const resolved = stack.resolve(this.policyDocument());
     const size = keyPolicySize(resolved);
     if (size > KEY_POLICY_MAX_BYTES) {
@@ -433,6 +481,22 @@ export class ManagedKey extends Resource implements kms.IKey {
     }
     return problems;
   }
+}
+
+/** Administration and the policy: what `grant()` may not hand out in STRICT. */
+function isPowerOverKey(action: string): boolean {
+  const kind = kindOf(action);
+  return kind === ActionKind.ADMINISTER || kind === ActionKind.POLICY;
+}
+
+/**
+ * A STRICT grant whose principal statement is the key-policy statement: aws-cdk-lib amends
+ * `grant.principalStatement` after granting (ec2.Volume adds conditions and actions), and in STRICT
+ * that statement is where the access lives. (iam.Grant has no public factory for this.)
+ */
+function keyPolicyGrant(options: iam.GrantWithResourceOptions, statement: iam.PolicyStatement, dependable: IDependable): iam.Grant {
+  const GrantClass = iam.Grant as unknown as new (props: object) => iam.Grant;
+  return new GrantClass({ options, principalStatement: statement, resourceStatement: statement, policyDependable: dependable });
 }
 
 function pascal(value: string): string {

@@ -17,7 +17,7 @@ export function awsPrincipalStrings(principal: iam.IPrincipal, stack: Stack): st
 export function isOwnAccountRoot(principal: iam.IPrincipal, stack: Stack): boolean {
   const accounts = new Set(['${AWS::AccountId}', ...(Token.isUnresolved(stack.account) ? [] : [stack.account])]);
   return awsPrincipalStrings(principal, stack).some((value) => {
-    const root = /^arn:[^:]+:iam::([^:]+):root$/.exec(value);
+    const root = /^arn:(?:\$\{[^}]*\}|[^:]+):iam::([^:]+):root$/.exec(value);
     return accounts.has(root ? root[1] : value);
   });
 }

@@ -52,6 +52,11 @@ const NEEDS_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, ServiceNeeds]> = [
   ['AWS::Lambda::Function', { endpoint: 'lambda', actions: ['kms:Encrypt'], createsGrant: true }],
 ];
 
+/** Whether servicesCreatingEncryptedResources reads resources of this type. */
+export function mayNeedDeployerAccess(type: string): boolean {
+  return NEEDS_BY_TYPE_PREFIX.some(([prefix]) => type.startsWith(prefix));
+}
+
 /** The service endpoints (prefixes) of the resources that refer to the key, with their needs. */
 export function servicesCreatingEncryptedResources(resources: ScannedResource[], key: KeyReference): Map<string, ServiceNeeds> {
   const found = new Map<string, ServiceNeeds>();

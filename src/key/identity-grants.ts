@@ -11,6 +11,11 @@ import { KeyReference, ScannedResource } from './template-scan';
 const POLICY_TYPES = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
 const IDENTITY_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']);
 
+/** Whether identityGrants reads resources of this type. */
+export function holdsIdentityPolicies(type: string): boolean {
+  return POLICY_TYPES.has(type) || IDENTITY_TYPES.has(type);
+}
+
 /** Key-policy statements mirroring identity grants, and the grants that cannot be mirrored. */
 export interface IdentityGrants {
   readonly statements: iam.PolicyStatement[];

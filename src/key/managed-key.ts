@@ -7,14 +7,14 @@ import { assertNoProblems } from '../errors';
 import { ActionKind, expandActions, KeyFacts, kindOf } from './action-catalogue';
 import { KeyActions } from './actions';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability, sortedUnion } from './capability';
-import { deployerStatements, servicesCreatingEncryptedResources } from './deployer-access';
+import { deployerStatements, mayNeedDeployerAccess, servicesCreatingEncryptedResources } from './deployer-access';
 import { renderStatement } from './grant-statements';
-import { identityGrants } from './identity-grants';
+import { holdsIdentityPolicies, identityGrants } from './identity-grants';
 import { KeyService } from './key-service';
 import { KeyUser } from './key-user';
 import { buildKeyPolicyStatements, KeyPolicyPosture, PolicyAccess } from './policy-model';
 import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from './policy-size';
-import { KeyReference, scanResources } from './template-scan';
+import { KeyReference, scanResources, shareScansDuringSynthesis } from './template-scan';
 import {
   aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems, rotationProblems,
   whyRotationImpossible,
@@ -187,6 +187,7 @@ export class ManagedKey extends Resource implements kms.IKey {
   private readonly services: KeyService[] = [];
   private readonly extraStatements: iam.PolicyStatement[] = [];
   private readonly grantees: iam.IPrincipal[] = [];
+  private validatedGrants?: { statements: iam.PolicyStatement[]; problems: string[] };
   private readonly aliasNames: string[] = [];
   private readonly props: ManagedKeyProps;
 
@@ -232,6 +233,7 @@ export class ManagedKey extends Resource implements kms.IKey {
     for (const alias of props.aliases ?? []) this.addAlias(alias);
 
     this.node.addValidation({ validate: () => this.policyProblems() });
+    if (this.posture === KeyPolicyPosture.STRICT) shareScansDuringSynthesis(this);
   }
 
   /** A reference to this key for L1 constructs. */
@@ -269,6 +271,7 @@ export class ManagedKey extends Resource implements kms.IKey {
   /** Adds a statement to the key policy (an escape hatch; prefer users and grants). */
   public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
     this.extraStatements.push(statement);
+    this.validatedGrants = undefined;
     return { statementAdded: true, policyDependable: this.resource };
   }
 
@@ -359,7 +362,7 @@ export class ManagedKey extends Resource implements kms.IKey {
     });
     // The guard stays last, after any statement added through grants and addToResourcePolicy.
     const guard = statements.length > 0 && statements[statements.length - 1].effect === iam.Effect.DENY ? [statements.pop()!] : [];
-    return [...statements, ...this.grantStatements().statements, ...guard];
+    return [...statements, ...(this.validatedGrants ?? this.grantStatements()).statements, ...guard];
   }
 
   /** What the key is (spec, usage, multi-Region, imported material): decides which actions apply. */
@@ -384,7 +387,8 @@ export class ManagedKey extends Resource implements kms.IKey {
     };
     const rendered = this.extraStatements.map((statement) => renderStatement(statement, ctx));
     if (strict && this.policyManager) {
-      const scanned = scanResources(this, (r) => r.cfnResourceType.startsWith('AWS::KMS::'));
+      // Only the types that matter are resolved (never keys, whose policies are being built).
+      const scanned = scanResources(this, readByStrictKeys);
       const reference = new KeyReference(this.stack, this.stack.resolve(this.resource.logicalId));
       const found = identityGrants(scanned, reference, this.stack);
       rendered.push({ statements: [], problems: found.problems });
@@ -472,7 +476,12 @@ export class ManagedKey extends Resource implements kms.IKey {
           'use separate principals (separation of duties), or set allowAdministratorAsUser: true');
       }
     }
-    problems.push(...this.grantStatements().problems);
+    // Rendered once per validation: the app is prepared and does not change before synthesis,
+    // which builds the policy from the same result (STRICT reads the whole app for it).
+    this.validatedGrants = undefined;
+    const grants = this.grantStatements();
+    problems.push(...grants.problems);
+    this.validatedGrants = grants;
     const resolved = stack.resolve(this.policyDocument());
     const size = keyPolicySize(resolved);
     if (size > KEY_POLICY_MAX_BYTES) {
@@ -481,6 +490,11 @@ export class ManagedKey extends Resource implements kms.IKey {
     }
     return problems;
   }
+}
+
+/** The resource types a STRICT key reads from the app (one function, so keys share one scan). */
+function readByStrictKeys(type: string): boolean {
+  return holdsIdentityPolicies(type) || mayNeedDeployerAccess(type);
 }
 
 /** Administration and the policy: what `grant()` may not hand out in STRICT. */

@@ -3,7 +3,7 @@
  * the STRICT posture needs this for grants that never call the key (identity policies naming the
  * key's ARN) and for resources whose creation needs the deployer to reach the key.
  */
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** One CloudFormation resource with its properties resolved in its own stack. */
@@ -15,11 +15,49 @@ export interface ScannedResource {
   readonly properties: Record<string, any>;
 }
 
-/** Every CfnResource of the app `scope` belongs to, resolved (skipping the ones `skip` names). */
-export function scanResources(scope: IConstruct, skip: (resource: CfnResource) => boolean): ScannedResource[] {
+/**
+ * Scans are shared by every key of an app once synthesis has started (the app no longer changes
+ * then, and every STRICT key reads the same resources); before that each call scans afresh.
+ * Without sharing, an app with n STRICT keys would resolve its IAM resources n times.
+ */
+const synthesizing = new WeakSet<IConstruct>();
+const watched = new WeakSet<IConstruct>();
+const shared = new WeakMap<IConstruct, Map<(type: string) => boolean, ScannedResource[]>>();
+
+/** Marks the app of `scope` as synthesizing when CDK invokes aspects, its first synthesis step. */
+export function shareScansDuringSynthesis(scope: IConstruct): void {
+  const root = scope.node.root;
+  if (watched.has(root)) return;
+  watched.add(root);
+  const marker: IAspect = {
+    visit: (node) => {
+      if (node === root) {
+        synthesizing.add(root);
+        shared.delete(root);
+      }
+    },
+  };
+  Aspects.of(root).add(marker);
+  // Validation runs after CDK prepared the app (references across stacks resolve only from then
+  // on), starting at the root: scans made while preparing are dropped there.
+  root.node.addValidation({ validate: () => { shared.delete(root); return []; } });
+}
+
+/** The CfnResources of the app `scope` belongs to whose type `include` accepts, resolved. */
+export function scanResources(scope: IConstruct, include: (type: string) => boolean): ScannedResource[] {
+  const root = scope.node.root;
+  if (!synthesizing.has(root)) return scan(root, include);
+  const byFilter = shared.get(root) ?? new Map();
+  shared.set(root, byFilter);
+  const cached = byFilter.get(include) ?? scan(root, include);
+  byFilter.set(include, cached);
+  return cached;
+}
+
+function scan(root: IConstruct, include: (type: string) => boolean): ScannedResource[] {
   const scanned: ScannedResource[] = [];
-  for (const construct of scope.node.root.node.findAll()) {
-    if (!CfnResource.isCfnResource(construct) || skip(construct)) continue;
+  for (const construct of root.node.findAll()) {
+    if (!CfnResource.isCfnResource(construct) || !include(construct.cfnResourceType)) continue;
     const stack = Stack.of(construct);
     let logicalId: string;
     let body: any;

@@ -161,6 +161,17 @@ const typecheck = project.addTask('typecheck', {
 project.testTask.spawn(typecheck);
 project.testTask.spawn(integ);
 
+// The compatibility matrix (test/compat) again, against the newest aws-cdk-lib 2.x the registry
+// serves, installed into the gitignored .tmp/ (the pinned release runs in the main jest run).
+const compatLatest = project.addTask('test:compat-latest', {
+  description: 'Run the aws-cdk-lib compatibility matrix against the newest aws-cdk-lib 2.x',
+  steps: [
+    { exec: 'bash scripts/compat-install.sh' },
+    { exec: 'jest --config test/compat/jest.latest.config.js --ci --passWithNoTests' },
+  ],
+});
+project.testTask.spawn(compatLatest);
+
 // README Quick start, line 2: system packages, then the whole build (bundle, jsii, API.md, jest,
 // eslint, type-check, integ snapshots, package).
 project.addTask('test:all', {

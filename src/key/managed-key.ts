@@ -2,16 +2,21 @@ import { Duration, Lazy, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { assertNoProblems } from '../errors';
+import { ActionKind, expandActions, KeyFacts as ActionFacts, kindOf } from './action-catalogue';
 import { checkAliasesUniquePerEnvironment } from './alias-uniqueness';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability } from './capability';
+import { deployerStatements, mayNeedDeployerAccess, servicesCreatingEncryptedResources } from './deployer-access';
+import { renderStatement } from './grant-statements';
+import { holdsIdentityPolicies, identityGrants } from './identity-grants';
 import { defaultPolicyManager, KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from './key-policy-parts';
 import { KeyService } from './key-service';
 import { KeyUser } from './key-user';
 import { KeyPolicyPosture } from './policy-model';
 import { namedPrincipalProblems } from './principal-checks';
 import { pinnedGrantee } from './service-principals';
+import { KeyReference, scanResources, shareScansDuringSynthesis } from './template-scan';
 import {
   aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems, rotationProblems,
   whyRotationImpossible,
@@ -184,6 +189,7 @@ export class ManagedKey extends Resource implements kms.IKey {
   private readonly services: KeyService[] = [];
   private readonly extraStatements: iam.PolicyStatement[] = [];
   private readonly grantees: iam.IPrincipal[] = [];
+  private validatedGrants?: { statements: iam.PolicyStatement[]; problems: string[] };
   private readonly aliasNames: string[] = [];
   private readonly props: ManagedKeyProps;
 
@@ -234,6 +240,7 @@ export class ManagedKey extends Resource implements kms.IKey {
 
     this.node.addValidation({ validate: () => this.policyProblems() });
     checkAliasesUniquePerEnvironment(this);
+    if (this.posture === KeyPolicyPosture.STRICT) shareScansDuringSynthesis(this);
   }
 
   /** A reference to this key for L1 constructs. */
@@ -271,22 +278,31 @@ export class ManagedKey extends Resource implements kms.IKey {
   /** Adds a statement to the key policy (an escape hatch; prefer users and grants). */
   public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
     this.extraStatements.push(statement);
+    this.validatedGrants = undefined;
     return { statementAdded: true, policyDependable: this.resource };
   }
 
   /**
-   * Grants explicit actions. In IAM_DELEGATED the grant goes to the principal's IAM policy (and the
-   * key policy for other accounts); in STRICT it goes to the key policy, the only source of access.
+   * Grants actions on the key. Wildcards such as aws-cdk-lib's `kms:ReEncrypt*` are expanded to the
+   * explicit actions they cover for this key; a name that is not a KMS key action is an error. In
+   * IAM_DELEGATED the grant goes to the principal's IAM policy (and the key policy for other
+   * accounts); in STRICT it goes to the key policy, the only source of access, and may give only
+   * use, read-only metadata and grants for AWS resources.
    */
   public grant(granteeAsGiven: iam.IGrantable, ...actions: string[]): iam.Grant {
     // A service principal gets KeyService's confused-deputy condition (service-principals.ts).
     const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
-    const wildcards = actions.filter((action) => action.includes('*') || !action.startsWith('kms:'));
-    assertNoProblems(this, wildcards.length > 0
-      ? [`grant takes explicit KMS action names; got ${wildcards.join(', ')}: spell out each action (see KeyActions)`]
-      : []);
+    const expanded = expandActions(actions, this.keyFacts());
+    const forbidden = this.posture === KeyPolicyPosture.STRICT ? expanded.actions.filter(isPowerOverKey) : [];
+    assertNoProblems(this, [
+      ...expanded.problems.map((problem) => `grant: ${problem}`),
+      ...(forbidden.length > 0
+        ? [`grant: ${forbidden.join(', ')} ${forbidden.length === 1 ? 'gives' : 'give'} power over the key, which in the STRICT posture only administrators ` +
+          '(ManagedKeyProps.administrators) and the policy manager hold: pass the principal in administrators, or grant only use (grantDecrypt, grantEncrypt, ...)']
+        : []),
+    ]);
     this.grantees.push(grantee.grantPrincipal);
-    const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
+    const options = { grantee, actions: expanded.actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
     if (this.posture === KeyPolicyPosture.IAM_DELEGATED) {
       return iam.Grant.addToPrincipalOrResource(options);
     }
@@ -296,8 +312,9 @@ export class ManagedKey extends Resource implements kms.IKey {
     }
     // In the key's own account the key policy alone grants access; leaving the principal's IAM
     // policy alone also avoids a dependency cycle when the principal lives in another stack.
-    const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal] });
-    return iam.Grant.addStatementToResourcePolicy({ ...options, statement });
+    const statement = new iam.PolicyStatement({ actions: expanded.actions, resources: ['*'], principals: [grantee.grantPrincipal] });
+    const added = iam.Grant.addStatementToResourcePolicy({ ...options, statement });
+    return keyPolicyGrant(options, statement, added);
   }
 
   /** Grants decryption. */
@@ -356,7 +373,7 @@ export class ManagedKey extends Resource implements kms.IKey {
       policyManager: this.policyManager,
       users: this.users,
       services: this.services,
-      extraStatements: this.extraStatements,
+      extraStatements: (this.validatedGrants ?? this.grantStatements()).statements,
       createGrantGuard: this.props.createGrantGuard ?? true,
     };
   }
@@ -368,6 +385,40 @@ export class ManagedKey extends Resource implements kms.IKey {
    */
   public _replicaDefaults(): { policyManager?: iam.IPrincipal; allowAdministratorAsUser: boolean } {
     return { policyManager: this.props.policyManager, allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false };
+  }
+
+  /** What the key is (spec, usage, multi-Region, imported material): decides which actions apply. */
+  private keyFacts(): ActionFacts {
+    const importedMaterial = this.props.origin === KeyOrigin.EXTERNAL;
+    return { keySpec: this.keySpec, keyUsage: this.keyUsage, multiRegion: this.multiRegion, importedMaterial };
+  }
+
+  /**
+   * Statements from grants and addToResourcePolicy, rendered for the posture; in STRICT also the
+   * identity grants found in the app and what the deployer needs for the encrypted resources that
+   * use this key (see grant-statements.ts, identity-grants.ts, deployer-access.ts).
+   */
+  private grantStatements(): { statements: iam.PolicyStatement[]; problems: string[] } {
+    const strict = this.posture === KeyPolicyPosture.STRICT;
+    const ctx = {
+      stack: this.stack,
+      key: this.keyFacts(),
+      strict,
+      policyManager: this.policyManager,
+      allowManagerUse: this.props.allowAdministratorAsUser ?? false,
+    };
+    const rendered = this.extraStatements.map((statement) => renderStatement(statement, ctx));
+    if (strict && this.policyManager) {
+      // Only the types that matter are resolved (never keys, whose policies are being built).
+      const scanned = scanResources(this, readByStrictKeys);
+      const reference = new KeyReference(this.stack, this.stack.resolve(this.resource.logicalId));
+      const found = identityGrants(scanned, reference, this.stack);
+      rendered.push({ statements: [], problems: found.problems });
+      rendered.push(...found.statements.map((statement) => renderStatement(statement, ctx)));
+      const services = servicesCreatingEncryptedResources(scanned, reference);
+      rendered.push(...deployerStatements(services, this.policyManager, this.stack).map((statement) => renderStatement(statement, ctx, true)));
+    }
+    return { statements: rendered.flatMap((r) => r.statements), problems: rendered.flatMap((r) => r.problems) };
   }
 
   private isOtherAccount(principal: iam.IPrincipal): boolean {
@@ -397,6 +448,12 @@ export class ManagedKey extends Resource implements kms.IKey {
    * key policy cannot name, conditions that would replace each other, our lint rules, and size.
    */
   private policyProblems(): string[] {
+    // Rendered once per validation: the app is prepared and does not change before synthesis,
+    // which builds the policy from the same result (STRICT reads the whole app for it).
+    this.validatedGrants = undefined;
+    const grants = this.grantStatements();
+    this.validatedGrants = grants;
+    if (grants.problems.length > 0) return grants.problems;
     return keyPolicyProblems(this, this._roles(), {
       grantees: this.grantees,
       allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false,
@@ -404,4 +461,25 @@ export class ManagedKey extends Resource implements kms.IKey {
       document: this.policyDocument(),
     });
   }
+}
+
+/** The resource types a STRICT key reads from the app (one function, so keys share one scan). */
+function readByStrictKeys(type: string): boolean {
+  return holdsIdentityPolicies(type) || mayNeedDeployerAccess(type);
+}
+
+/** Administration and the policy: what `grant()` may not hand out in STRICT. */
+function isPowerOverKey(action: string): boolean {
+  const kind = kindOf(action);
+  return kind === ActionKind.ADMINISTER || kind === ActionKind.POLICY;
+}
+
+/**
+ * A STRICT grant whose principal statement is the key-policy statement: aws-cdk-lib amends
+ * `grant.principalStatement` after granting (ec2.Volume adds conditions and actions), and in STRICT
+ * that statement is where the access lives. (iam.Grant has no public factory for this.)
+ */
+function keyPolicyGrant(options: iam.GrantWithResourceOptions, statement: iam.PolicyStatement, dependable: IDependable): iam.Grant {
+  const GrantClass = iam.Grant as unknown as new (props: object) => iam.Grant;
+  return new GrantClass({ options, principalStatement: statement, resourceStatement: statement, policyDependable: dependable });
 }

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { publishPrimaryKeyArn, readPrimaryKeyArn } from './primary-arn';
 import { environmentProblems, parsePrimaryKeyArn, placementProblems, primaryKeyProblems } from './validation';
 import { assertNoProblems } from '../errors';
+import { ActionKind, expandActions, kindOf } from '../key/action-catalogue';
 import { KeyActions } from '../key/actions';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability } from '../key/capability';
 import { defaultPolicyManager, KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from '../key/key-policy-parts';
@@ -13,6 +14,7 @@ import { KeyService } from '../key/key-service';
 import { KeyUser } from '../key/key-user';
 import { KeyRotationOptions, ManagedKey } from '../key/managed-key';
 import { KeyPolicyPosture } from '../key/policy-model';
+import { pinnedGrantee } from '../key/service-principals';
 import { aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems } from '../key/validation';
 import { PRIMARY_KEY_METADATA } from '../lint/replica-link';
 
@@ -292,11 +294,23 @@ export class ReplicaKey extends Resource implements kms.IKey {
    * Grants explicit actions on this replica, as ManagedKey does: through the principal's IAM policy
    * in IAM_DELEGATED, through the key policy in STRICT.
    */
-  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
-    const wildcards = actions.filter((action) => action.includes('*') || !action.startsWith('kms:'));
-    assertNoProblems(this, wildcards.length > 0
-      ? [`grant takes explicit KMS action names; got ${wildcards.join(', ')}: spell out each action (see KeyActions)`]
-      : []);
+  public grant(granteeAsGiven: iam.IGrantable, ...actionsAsGiven: string[]): iam.Grant {
+    // The same action catalogue and service-principal pinning as ManagedKey.grant.
+    const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
+    const expanded = expandActions(actionsAsGiven, {
+      keySpec: this.keySpec, keyUsage: this.keyUsage, multiRegion: true, importedMaterial: false,
+    });
+    const forbidden = this.posture === KeyPolicyPosture.STRICT
+      ? expanded.actions.filter((action) => kindOf(action) === ActionKind.ADMINISTER || kindOf(action) === ActionKind.POLICY)
+      : [];
+    assertNoProblems(this, [
+      ...expanded.problems.map((problem) => `grant: ${problem}`),
+      ...(forbidden.length > 0
+        ? [`grant: ${forbidden.join(', ')} give power over the key, which in the STRICT posture only administrators and the policy manager hold: ` +
+          'pass the principal in administrators, or grant only use (grantDecrypt, grantEncrypt, ...)']
+        : []),
+    ]);
+    const actions = expanded.actions;
     this.grantees.push(grantee.grantPrincipal);
     const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
     if (this.posture === KeyPolicyPosture.IAM_DELEGATED) return iam.Grant.addToPrincipalOrResource(options);

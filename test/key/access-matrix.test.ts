@@ -156,9 +156,26 @@ describe.each([KeyPolicyPosture.IAM_DELEGATED, KeyPolicyPosture.STRICT])('%s Man
       }
     });
 
-    test('STRICT: an IAM policy alone grants nothing', async () => {
-      await expect(f.access.canDo(f.bystander, 'kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'true' })).resolves.toBe('ImplicitlyDenied');
+    test('STRICT: an IAM policy made outside the app grants nothing', async () => {
+      const everything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
+      const outside = await simulateKeyRequest({
+        keyPolicy: f.access.keyPolicy,
+        identityPolicies: [{ name: 'made-in-the-console', policy: everything }],
+        principalArn: `arn:aws:iam::${FAKE_ENV.account}:role/Stranger`,
+        action: 'kms:Decrypt',
+        keyArn: f.access.keyArn,
+      });
+      expect(outside.decision).toBe('ImplicitlyDenied');
       await expect(f.access.canDo(ROOT_ARN, 'kms:Decrypt')).resolves.toBe('ImplicitlyDenied');
+    });
+
+    test('STRICT: an IAM policy in the app that names the key is mirrored into the key policy, as far as STRICT allows', async () => {
+      // The bystander's IAM policy allows kms:CreateGrant on the key: STRICT keeps it for AWS resources only.
+      const keyPolicyOnly = (context: Record<string, string>) => simulateKeyRequest({
+        keyPolicy: f.access.keyPolicy, identityPolicies: [], principalArn: f.access.principalArn(f.bystander), action: 'kms:CreateGrant', keyArn: f.access.keyArn, context,
+      });
+      expect((await keyPolicyOnly({ 'kms:GrantIsForAWSResource': 'true' })).decision).toBe('Allowed');
+      expect((await keyPolicyOnly({ 'kms:GrantIsForAWSResource': 'false' })).decision).not.toBe('Allowed');
     });
   } else {
     test('IAM_DELEGATED: administrators and IAM policies (through the root statement) can change the key policy', async () => {

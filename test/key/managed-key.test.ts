@@ -379,10 +379,23 @@ describe('IKey grants', () => {
     });
   });
 
-  test('a wildcard action is rejected', () => {
+  test('a wildcard action is expanded to the explicit actions it covers (never written as a wildcard)', () => {
     const f = fixture();
     const key = newKey(f);
-    expect(() => key.grant(f.appRole, 'kms:GenerateDataKey*')).toThrow(/grant takes explicit KMS action names; got kms:GenerateDataKey\*/);
+    key.grant(f.appRole, 'kms:GenerateDataKey*');
+    synthTemplate(f.stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [Match.objectLike({
+          Action: ['kms:GenerateDataKey', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext', 'kms:GenerateDataKeyWithoutPlaintext'],
+        })],
+      },
+    });
+  });
+
+  test('a name that is not a KMS key action is rejected, naming the valid ones', () => {
+    const f = fixture();
+    const key = newKey(f);
+    expect(() => key.grant(f.appRole, 'kms:Bogus')).toThrow(/"kms:Bogus" is not a KMS key action: the actions of this key are .*kms:Decrypt/);
   });
 
   test('works as the encryption key of an S3 bucket, and bucket.grantRead reaches the key', () => {

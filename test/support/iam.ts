@@ -204,10 +204,15 @@ const ARNS: Record<string, (name: string) => string> = {
   'AWS::SNS::Topic': (n) => `arn:${P}:sns:${R}:${A}:${n}`,
   'AWS::CloudTrail::Trail': (n) => `arn:${P}:cloudtrail:${R}:${A}:trail/${n}`,
   'AWS::SecretsManager::Secret': (n) => `arn:${P}:secretsmanager:${R}:${A}:secret:${n}-AbCdEf`,
+  'AWS::DynamoDB::GlobalTable': (n) => `arn:${P}:dynamodb:${R}:${A}:table/${n}`,
+  'AWS::Kinesis::Stream': (n) => `arn:${P}:kinesis:${R}:${A}:stream/${n}`,
+  'AWS::Events::EventBus': (n) => `arn:${P}:events:${R}:${A}:event-bus/${n}`,
+  'AWS::StepFunctions::StateMachine': (n) => `arn:${P}:states:${R}:${A}:stateMachine:${n}`,
+  'AWS::Route53::HostedZone': (n) => `arn:${P}:route53:::hostedzone/${n}`,
 };
 
 /** Types whose `Ref` is the ARN rather than the name. */
-const REF_IS_ARN = new Set(['AWS::SNS::Topic', 'AWS::SecretsManager::Secret', 'AWS::IAM::ManagedPolicy']);
+const REF_IS_ARN = new Set(['AWS::SNS::Topic', 'AWS::SecretsManager::Secret', 'AWS::IAM::ManagedPolicy', 'AWS::StepFunctions::StateMachine']);
 
 /** Resolves CloudFormation intrinsics of one template to concrete values in {@link FAKE_ENV}. */
 class TemplateResolver {
@@ -310,7 +315,8 @@ class TemplateResolver {
   private physicalName(logicalId: string): string {
     const { Type: type, Properties: props = {} } = this.resources[logicalId];
     const explicit = props.RoleName ?? props.UserName ?? props.BucketName ?? props.TableName ?? props.LogGroupName
-      ?? props.FunctionName ?? props.QueueName ?? props.TopicName ?? props.TrailName ?? props.ManagedPolicyName;
+      ?? props.FunctionName ?? props.QueueName ?? props.TopicName ?? props.TrailName ?? props.ManagedPolicyName
+      ?? props.StateMachineName ?? (type === 'AWS::Events::EventBus' ? props.Name : undefined);
     if (explicit !== undefined) return this.resolve(explicit);
     if (type === 'AWS::KMS::Key' || type === 'AWS::KMS::ReplicaKey') return fakeKeyId(logicalId);
     return type === 'AWS::S3::Bucket' ? logicalId.toLowerCase() : logicalId;

@@ -39,7 +39,9 @@ const GRANT_CONDITION = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
 
 /** Renders one statement for the key policy (see the module comment). */
 export function renderStatement(statement: iam.PolicyStatement, ctx: RenderContext, forPolicyManager = false): RenderedStatements {
-  if (statement.notActions.length > 0 || statement.effect === iam.Effect.DENY) {
+  // NotAction, NotPrincipal and Deny statements are kept as written (and judged by our lint rules):
+  // expanding or re-pinning them could widen what they exclude.
+  if (statement.notActions.length > 0 || statement.notPrincipals.length > 0 || statement.effect === iam.Effect.DENY) {
     return { statements: [statement], problems: [] };
   }
   const what = describe(statement);

@@ -188,6 +188,7 @@ export class ManagedKey extends Resource implements kms.IKey {
   private readonly users: KeyUser[] = [];
   private readonly services: KeyService[] = [];
   private readonly extraStatements: iam.PolicyStatement[] = [];
+  private readonly replicationStatements: iam.PolicyStatement[] = [];
   private readonly grantees: iam.IPrincipal[] = [];
   private validatedGrants?: { statements: iam.PolicyStatement[]; problems: string[] };
   private readonly aliasNames: string[] = [];
@@ -273,6 +274,16 @@ export class ManagedKey extends Resource implements kms.IKey {
   /** The alias names of this key, with their `alias/` prefix. */
   public get aliases(): string[] {
     return [...this.aliasNames];
+  }
+
+  /**
+   * Lets the policy manager of a replica's stack replicate this key (STRICT: CloudFormation needs
+   * kms:ReplicateKey on the primary). A policy-manager statement, kept apart from grants, which may
+   * never give administration in STRICT.
+   * @internal
+   */
+  public _allowReplicationBy(statement: iam.PolicyStatement): void {
+    this.replicationStatements.push(statement);
   }
 
   /** Adds a statement to the key policy (an escape hatch; prefer users and grants). */
@@ -373,7 +384,7 @@ export class ManagedKey extends Resource implements kms.IKey {
       policyManager: this.policyManager,
       users: this.users,
       services: this.services,
-      extraStatements: (this.validatedGrants ?? this.grantStatements()).statements,
+      extraStatements: [...(this.validatedGrants ?? this.grantStatements()).statements, ...this.replicationStatements],
       createGrantGuard: this.props.createGrantGuard ?? true,
     };
   }

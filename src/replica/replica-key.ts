@@ -428,7 +428,7 @@ export class ReplicaKey extends Resource implements kms.IKey {
     const parameterName = publishPrimaryKeyArn(primary);
     Stack.of(this).addDependency(primaryStack, `the replica ${this.node.path} reads the ARN of its primary ${primary.node.path}`);
     if (primary.posture === KeyPolicyPosture.STRICT && this.policyManager) {
-      primary.addToResourcePolicy(new iam.PolicyStatement({
+      primary._allowReplicationBy(new iam.PolicyStatement({
         sid: `ReplicateTo${Stack.of(this).region.replace(/[^a-zA-Z0-9]/g, '')}`,
         principals: [this.policyManager],
         actions: [...KeyActions.DESCRIBE, 'kms:ReplicateKey'],

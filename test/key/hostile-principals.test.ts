@@ -383,10 +383,9 @@ describe('the key policy a ManagedKey writes passes our lint rules', () => {
   const APP_ROLE = `arn:aws:iam::${ACCOUNT}:role/app`;
   test.each([
     ['KMS1', 'Allow with NotPrincipal', statement({ NotPrincipal: { AWS: APP_ROLE }, Action: 'kms:Decrypt' })],
-    ['KMS2', 'kms:* to a role', statement({ Principal: { AWS: APP_ROLE }, Action: 'kms:*' })],
-    ['KMS2', 'an action wildcard', statement({ Principal: { AWS: APP_ROLE }, Action: 'kms:Get*' })],
+    // kms:* is expanded by the action catalogue: the role then holds power and use.
+    ['KMS3', 'kms:* to a role', statement({ Principal: { AWS: APP_ROLE }, Action: 'kms:*' })],
     ['KMS3', 'power and use for one role', statement({ Principal: { AWS: APP_ROLE }, Action: ['kms:Decrypt', 'kms:ScheduleKeyDeletion'] })],
-    ['KMS6', 'a service principal without a source condition', statement({ Principal: { Service: 'sns.amazonaws.com' }, Action: 'kms:Decrypt' })],
     ['KMS7', 'ForAllValues on the context without requiring one', statement({
       Principal: { AWS: APP_ROLE },
       Action: 'kms:Decrypt',
@@ -400,6 +399,18 @@ describe('the key policy a ManagedKey writes passes our lint rules', () => {
       expectOurError(result.message);
       expect(result.message).toMatch(new RegExp(`the key policy fails lint rule ${rule}: .* Fix: `));
     }
+  });
+
+  test.each([
+    ['an action wildcard is expanded to the actions it covers', statement({ Principal: { AWS: APP_ROLE }, Action: 'kms:Get*' }), /"kms:GetKeyPolicy"/],
+    ['a service principal is pinned to the key\'s account', statement({ Principal: { Service: 'sns.amazonaws.com' }, Action: 'kms:Decrypt' }), /"aws:SourceAccount"/],
+  ])('through addToResourcePolicy, %s: the policy passes our lint rules', (_name, added, expected) => {
+    const app = new App();
+    const stack = new Stack(app, 'Platform', { env: ENV });
+    new ManagedKey(stack, 'Key').addToResourcePolicy(added);
+    const policy = JSON.stringify(synthTemplate(stack).toJSON());
+    expect(policy).toMatch(expected);
+    expect(policy).not.toMatch(/"kms:[A-Za-z]+\*"/); // (kms:* stays only in the IAM_DELEGATED root statement)
   });
 
   test('allowAdministratorAsUser is an opt-out of KMS3 alone: the key synthesizes, and lint still reports it', () => {

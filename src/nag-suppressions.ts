@@ -1,14 +1,57 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
-import { NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+
+/**
+ * Accepted cdk-nag findings, recorded without loading cdk-nag (an optional peer), in the two forms
+ * its majors read:
+ * - cdk-nag 2 reads `Metadata.cdk_nag.rules_to_suppress` of each CloudFormation resource (what its
+ *   `NagSuppressions.addResourceSuppressions(construct, rules, true)` writes);
+ * - cdk-nag 3 reads the `Validations` acknowledged-rules metadata of the resource or an ancestor,
+ *   one id per finding (`AwsSolutions-IAM5[Resource::*]`); it has no regular-expression form.
+ */
+
+/** One finding id a suppression covers, or every finding id a regular expression (`/.../`) matches (cdk-nag 2 only). */
+export type FindingPattern = string | { readonly regex: string };
 
 /**
  * Records that a cdk-nag AwsSolutions finding on `construct` (and its children) is accepted, with
  * the specific reason. `appliesTo` narrows it to findings such as `Resource::*`.
  */
-export function acceptFinding(construct: IConstruct, rule: string, reason: string, appliesTo?: string[]): void {
-  NagSuppressions.addResourceSuppressions(construct, [{ id: `AwsSolutions-${rule}`, reason, appliesTo }], true);
+export function acceptFinding(construct: IConstruct, rule: string, reason: string, appliesTo?: FindingPattern[]): void {
+  const id = `AwsSolutions-${rule}`;
+  for (const child of construct.node.findAll()) {
+    const resource = child.node.defaultChild ?? child;
+    if (CfnResource.isCfnResource(resource)) addNag2Suppression(resource, id, reason, appliesTo);
+  }
+  const exactFindings = appliesTo?.filter((pattern): pattern is string => typeof pattern === 'string');
+  const acknowledged = appliesTo === undefined ? [id] : exactFindings!.map((finding) => `${id}[${finding}]`);
+  acknowledgeForNag3(construct, acknowledged, reason);
+}
+
+/** cdk-nag 2's stored form: `applies_to`, and a base64 reason (flagged) when it has characters beyond Latin-1. */
+function addNag2Suppression(resource: CfnResource, id: string, reason: string, appliesTo?: FindingPattern[]): void {
+  const encoded = [...reason].some((c) => c.codePointAt(0)! > 255);
+  const rule = {
+    reason: encoded ? Buffer.from(reason).toString('base64') : reason,
+    id,
+    ...(appliesTo ? { applies_to: appliesTo } : {}),
+    ...(encoded ? { is_reason_encoded: true } : {}),
+  };
+  const existing: unknown[] = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
+  const serialized = new Set([...existing, rule].map((r) => JSON.stringify(r)));
+  resource.addMetadata('cdk_nag', { rules_to_suppress: [...serialized].map((r) => JSON.parse(r)) });
+}
+
+/** Merges the ids into the construct's acknowledged-rules metadata, as `Validations.acknowledge` does. */
+function acknowledgeForNag3(construct: IConstruct, ids: string[], reason: string): void {
+  if (ids.length === 0) return;
+  const key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
+  const previous = construct.node.metadata.filter((entry) => entry.type === key).pop()?.data;
+  const acknowledged: Record<string, string> = Object.assign(Object.create(null), previous);
+  for (const id of ids) acknowledged[id] = reason;
+  // Written directly: Validations.acknowledge() rejects ids whose finding holds '::' (`Policy::arn:<AWS::Partition>...`).
+  construct.node.addMetadata(key, acknowledged);
 }
 
 /** The findings on the provider function that aws-cdk-lib's AwsCustomResource shares per stack. */

@@ -11,8 +11,11 @@ import { IConstruct } from 'constructs';
  *   one id per finding (`AwsSolutions-IAM5[Resource::*]`); it has no regular-expression form.
  */
 
-/** One finding id a suppression covers, or every finding id a regular expression (`/.../`) matches (cdk-nag 2 only). */
-export type FindingPattern = string | { readonly regex: string };
+/**
+ * One finding id a suppression covers, or the finding ids a regular expression (`/.../`) matches:
+ * cdk-nag 2 applies the expression; cdk-nag 3 has none, so it gets the `matches` listed.
+ */
+export type FindingPattern = string | { readonly regex: string; readonly matches: string[] };
 
 /**
  * Records that a cdk-nag AwsSolutions finding on `construct` (and its children) is accepted, with
@@ -24,8 +27,8 @@ export function acceptFinding(construct: IConstruct, rule: string, reason: strin
     const resource = child.node.defaultChild ?? child;
     if (CfnResource.isCfnResource(resource)) addNag2Suppression(resource, id, reason, appliesTo);
   }
-  const exactFindings = appliesTo?.filter((pattern): pattern is string => typeof pattern === 'string');
-  const acknowledged = appliesTo === undefined ? [id] : exactFindings!.map((finding) => `${id}[${finding}]`);
+  const findings = appliesTo?.flatMap((pattern) => typeof pattern === 'string' ? [pattern] : pattern.matches);
+  const acknowledged = findings === undefined ? [id] : findings.map((finding) => `${id}[${finding}]`);
   acknowledgeForNag3(construct, acknowledged, reason);
 }
 
@@ -35,7 +38,7 @@ function addNag2Suppression(resource: CfnResource, id: string, reason: string, a
   const rule = {
     reason: encoded ? Buffer.from(reason).toString('base64') : reason,
     id,
-    ...(appliesTo ? { applies_to: appliesTo } : {}),
+    ...(appliesTo ? { applies_to: appliesTo.map((p) => typeof p === 'string' ? p : { regex: p.regex }) } : {}),
     ...(encoded ? { is_reason_encoded: true } : {}),
   };
   const existing: unknown[] = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
@@ -52,6 +55,25 @@ function acknowledgeForNag3(construct: IConstruct, ids: string[], reason: string
   for (const id of ids) acknowledged[id] = reason;
   // Written directly: Validations.acknowledge() rejects ids whose finding holds '::' (`Policy::arn:<AWS::Partition>...`).
   construct.node.addMetadata(key, acknowledged);
+}
+
+/**
+ * A value (an ARN token, say) as cdk-nag names it in finding ids: intrinsics flattened, as in
+ * `Resource::<Bucket83908E77.Arn>/intake/*`. Resolved now: a logical id overridden later shows
+ * the finding again rather than hiding another.
+ */
+export function findingName(scope: IConstruct, value: unknown): string {
+  const flatten = (node: any): string => {
+    if (node === undefined) return '';
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    if (node['Fn::Join']) return (node['Fn::Join'][1] as unknown[]).map(flatten).join(node['Fn::Join'][0]);
+    if (node['Fn::Sub']) return flatten(node['Fn::Sub']);
+    if (node['Fn::GetAtt']) return `<${flatten(node['Fn::GetAtt'][0])}.${flatten(node['Fn::GetAtt'][1])}>`;
+    if (node['Fn::ImportValue']) return flatten(node['Fn::ImportValue']);
+    if (node.Ref) return `<${flatten(node.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return flatten(Stack.of(scope).resolve(value));
 }
 
 /** The findings on the provider function that aws-cdk-lib's AwsCustomResource shares per stack. */

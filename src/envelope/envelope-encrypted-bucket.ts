@@ -9,7 +9,7 @@ import { assertNoProblems } from '../errors';
 import { createCryptoFunction, codecEnvironment } from './crypto-function';
 import { EnvelopeAlgorithmSuite, EnvelopeCryptoOptions } from './crypto-options';
 import { KeyCapability, KeyUser, KeyUserOptions, ManagedKey, ManagedKeyProps } from '../key';
-import { acceptFinding } from '../nag-suppressions';
+import { acceptFinding, findingName } from '../nag-suppressions';
 
 /**
  * The encryption-context keys of an EnvelopeEncryptedBucket object: every ciphertext carries the
@@ -252,7 +252,10 @@ export class EnvelopeEncryptedBucket extends Construct {
     for (const fn of functions) {
       acceptFinding(fn, 'IAM5',
         `Object ARNs end in the function's prefix (${this.intakePrefix}* or ${this.protectedPrefix}*): it handles any object under it, and nothing else.`,
-        [{ regex: `/^Resource::.*\\/(${escapeRegex(this.intakePrefix)}|${escapeRegex(this.protectedPrefix)})\\*$/` }]);
+        [{
+          regex: `/^Resource::.*\\/(${escapeRegex(this.intakePrefix)}|${escapeRegex(this.protectedPrefix)})\\*$/`,
+          matches: [this.intakePrefix, this.protectedPrefix].map((prefix) => `Resource::${findingName(this, this.bucket.arnForObjects(`${prefix}*`))}`),
+        }]);
     }
   }
 

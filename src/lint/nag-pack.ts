@@ -44,9 +44,8 @@ export interface KmsPatternsChecksProps {
  *   `NagSuppressions.addResourceSuppressions(key, [{ id: 'KmsPatterns-KMS5', reason: '...' }])`,
  *   optionally narrowed with `appliesTo` to a finding such as `Properties.KeyPolicy.Statement.2`.
  * - cdk-nag 3: `Validations.of(app).addPlugins(new KmsPatternsChecks())` (aws-cdk-lib versions
- *   that hand plugins the construct tree), or `validateScope(app)`; acknowledge a finding with
- *   `Validations.of(key).acknowledge({ id: 'KmsPatterns-KMS5', reason: '...' })`, or one finding
- *   with the id `KmsPatterns-KMS1[Properties.KeyPolicy.Statement.1]`.
+ *   that hand plugins the construct tree), or `validateScope(app)`; cdk-nag 3 acknowledges each
+ *   finding by its id: `Validations.of(key).acknowledge({ id: 'KmsPatterns-KMS5[Properties.KeyPolicy]', reason: '...' })`.
  *
  * Rule ids are `KmsPatterns-KMS1` … `KmsPatterns-KMS12` (see `KeyPolicyLinter.rules()`).
  */

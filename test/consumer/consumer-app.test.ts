@@ -28,7 +28,7 @@ describe('the packed library in a consumer app', () => {
   beforeAll(() => {
     tarball = packLibrary();
     newest = newestAwsCdkLib();
-  }, 120_000);
+  }, 300_000);
 
   test.each([
     ['floor', '2'], ['floor', '3'], ['floor', undefined],
@@ -54,7 +54,7 @@ describe('the packed library in a consumer app', () => {
       return found.map((problem) => `README line ${example.line} (${example.section}): ${problem}`);
     });
     expect(problems.flat()).toEqual([]);
-  }, 600_000);
+  }, 900_000); // an install of aws-cdk-lib, one compile and six synths; minutes on a busy two-core machine
 });
 
 /** Runs `task` over `items` two at a time (the machines have two cores). */

@@ -40,7 +40,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   sampleCode: false,
   docgen: true,
 
-  peerDeps: ['cdk-nag@^2.38.1'],
+  // cdk-nag is optional (see peerDependenciesMeta below): the library loads without it.
+  peerDeps: ['cdk-nag@^2.38.1 || ^3.0.0'],
   devDeps: [
     'cdk-nag@~2.38.1',
     '@aws-cdk/integ-runner@2.197.10',
@@ -119,6 +120,9 @@ eslintrc?.addDeletionOverride('parserOptions.projectService');
 eslintrc?.addOverride('parserOptions.project', ['./test/tsconfig.json', './projenrc/tsconfig.json']);
 // Cryptographic and binary-protocol code (PRNGs, CIDR masks, PKCS#11 flags) needs bitwise operators.
 project.eslint?.addRules({ 'no-bitwise': 'off' });
+
+// cdk-nag is only needed for KmsPatternsChecks; npm installs the library without it.
+project.package.addField('peerDependenciesMeta', { 'cdk-nag': { optional: true } });
 
 // `npm ci` on a fresh project: this registry lacks some platform builds of unrs-resolver 1.13.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });

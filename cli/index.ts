@@ -3,7 +3,7 @@
  * package's bin); `main(argv, io)` is also callable as a function (the demo does).
  */
 import { runExplain } from './explain';
-import { CliIo, EXIT_OK, EXIT_UNUSABLE_INPUT, PROCESS_IO, UsageError } from './io';
+import { CliIo, EXIT_OK, EXIT_UNUSABLE_INPUT, PROCESS_IO, tolerateClosedOutput, UsageError } from './io';
 import { LINT_USAGE, runLint } from './lint';
 import { LoadError } from './load';
 
@@ -53,6 +53,7 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
 }
 
 if (require.main === module) {
+  tolerateClosedOutput();
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (error) => { process.stderr.write(`cdk-kms-patterns: ${(error as Error).stack ?? String(error)}\n`); process.exitCode = 3; },

@@ -4,10 +4,34 @@ export interface CliIo {
   stderr(text: string): void;
 }
 
+/** Writes to a process stream, unless its reader has gone (`cdk-kms-patterns explain | head`). */
+function writerTo(stream: NodeJS.WriteStream): (text: string) => void {
+  return (text) => {
+    if (!stream.destroyed) stream.write(text);
+  };
+}
+
 export const PROCESS_IO: CliIo = {
-  stdout: (text) => { process.stdout.write(text); },
-  stderr: (text) => { process.stderr.write(text); },
+  stdout: writerTo(process.stdout),
+  stderr: writerTo(process.stderr),
 };
+
+/**
+ * A reader that stops early (`| head`) makes the next write fail with EPIPE, emitted as an 'error'
+ * event that would end the process with a stack trace. Instead the stream is closed and the
+ * command finishes quietly, with its own exit code (what `head` shows is what it asked for).
+ * Any other write error is one line on stderr and exit code 3.
+ */
+export function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      stream.destroy();
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+      process.exitCode = 3;
+      if (stream !== process.stderr && !process.stderr.destroyed) process.stderr.write(`cdk-kms-patterns: cannot write output (${error.code ?? error.message})\n`);
+    });
+  }
+}
 
 /** Exit codes shared by every command. */
 export const EXIT_OK = 0;

@@ -4,13 +4,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
 import { createCryptoFunction, codecEnvironment } from './crypto-function';
 import { EnvelopeAlgorithmSuite, EnvelopeCryptoOptions } from './crypto-options';
 import { KeyCapability, KeyUser, KeyUserOptions, ManagedKey, ManagedKeyProps } from '../key';
-import { acceptFinding } from '../nag-suppressions';
+import { acceptFinding, findingName } from '../nag-suppressions';
 
 /**
  * The encryption-context keys of an EnvelopeEncryptedBucket object: every ciphertext carries the
@@ -251,11 +250,12 @@ export class EnvelopeEncryptedBucket extends Construct {
         ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
     }
     for (const fn of functions) {
-      NagSuppressions.addResourceSuppressions(fn, [{
-        id: 'AwsSolutions-IAM5',
-        reason: `Object ARNs end in the function's prefix (${this.intakePrefix}* or ${this.protectedPrefix}*): it handles any object under it, and nothing else.`,
-        appliesTo: [{ regex: `/^Resource::.*\\/(${escapeRegex(this.intakePrefix)}|${escapeRegex(this.protectedPrefix)})\\*$/` }],
-      }], true);
+      acceptFinding(fn, 'IAM5',
+        `Object ARNs end in the function's prefix (${this.intakePrefix}* or ${this.protectedPrefix}*): it handles any object under it, and nothing else.`,
+        [{
+          regex: `/^Resource::.*\\/(${escapeRegex(this.intakePrefix)}|${escapeRegex(this.protectedPrefix)})\\*$/`,
+          matches: [this.intakePrefix, this.protectedPrefix].map((prefix) => `Resource::${findingName(this, this.bucket.arnForObjects(`${prefix}*`))}`),
+        }]);
     }
   }
 

@@ -1,4 +1,8 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
+import { main } from '../../cli/index';
 import { buildDemoApp, DR_REGIONS } from '../../examples/app';
 import { summarizeKeys } from '../../examples/summary';
 import { KeyPolicyLinter } from '../../src';
@@ -9,14 +13,29 @@ describe('the demo app', () => {
   const stack = app.node.findChild('Platform') as Stack;
   const template = synthTemplate(stack);
 
-  test('synthesizes five keys, each with an alias, all valid CloudFormation', () => {
-    template.resourceCountIs('AWS::KMS::Key', 5);
-    template.resourceCountIs('AWS::KMS::Alias', 5);
+  test('synthesizes five ManagedKeys and one legacy kms.Key, each with an alias, all valid CloudFormation', () => {
+    template.resourceCountIs('AWS::KMS::Key', 6);
+    template.resourceCountIs('AWS::KMS::Alias', 6);
   });
 
-  test('its key policies have no lint error', () => {
-    const errors = KeyPolicyLinter.lintTemplate(template.toJSON()).filter((f) => f.severity === 'error');
-    expect(errors).toEqual([]);
+  test('the ManagedKeys have no lint finding; the legacy kms.Key has the two the demo shows', () => {
+    const findings = KeyPolicyLinter.lintTemplate(template.toJSON()).map((f) => `${f.severity} ${f.ruleId} ${f.logicalId}`);
+    expect(findings).toEqual([
+      expect.stringMatching(/^error KMS4 LegacyReportsKey[0-9A-F]{8}$/),
+      expect.stringMatching(/^warning KMS5 LegacyReportsKey[0-9A-F]{8}$/),
+    ]);
+  });
+
+  test('the lint step of the demo prints each finding with its fix and exits 1', async () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-lint-'));
+    buildDemoApp(outdir).synth();
+    let stdout = '';
+    const code = await main(['lint', outdir], { stdout: (text) => (stdout += text), stderr: (text) => (stdout += text) });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/error {3}KMS4 {2}symmetric encryption key without automatic rotation\n +fix: Set EnableKeyRotation: true/);
+    expect(stdout).toMatch(/warning KMS5 .*\n +fix: Add \{"Effect":"Deny"/);
+    expect(stdout).toContain('1 error, 1 warning in 6 resources of 1 stack');
+    fs.rmSync(outdir, { recursive: true, force: true });
   });
 
   test('the summary separates administrators from users', () => {

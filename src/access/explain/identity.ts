@@ -55,7 +55,7 @@ export function identityPrincipals(stackName: string, template: CfnTemplate, nam
   }
   return [...policies.entries()].map(([logicalId, docs]) => {
     const path = template.Resources?.[logicalId]?.Metadata?.['aws:cdk:path'];
-    return { arn: names.arnOf(logicalId)!, label: typeof path === 'string' ? path : `${stackName}/${logicalId}`, policies: docs };
+    return { arn: names.arnOf(logicalId)!, label: typeof path === 'string' ? constructName(path) : `${stackName}/${logicalId}`, policies: docs };
   });
 }
 
@@ -88,4 +88,12 @@ export class IdentityIndex {
   public mayAllowOn(keyArn: string): IdentityPrincipal[] {
     return [...this.anyResource, ...(this.byResource.get(keyArn) ?? [])];
   }
+}
+
+/**
+ * A resource's name for people: its construct path without the `/Resource` of an L2's
+ * CloudFormation resource (`Stack/AppRole/Resource` is the role `Stack/AppRole`).
+ */
+export function constructName(path: string): string {
+  return path.endsWith('/Resource') ? path.slice(0, -'/Resource'.length) : path;
 }

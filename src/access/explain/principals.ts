@@ -12,6 +12,19 @@ import { CfnTemplate, isOpaque, isPlainObject, Opaque, Resolved } from '../../li
 export const THIS_ACCOUNT = '000000000000';
 const ACCOUNT_TOKEN = '${AWS::AccountId}';
 const REGION_TOKEN = '${AWS::Region}';
+const URL_SUFFIX_TOKEN = '${AWS::URLSuffix}';
+
+/** The domain suffix of a Region's endpoints (`AWS::URLSuffix`), by partition. */
+function urlSuffixOf(region: string): string {
+  const suffixes: [RegExp, string][] = [
+    [/^cn-/, 'amazonaws.com.cn'],
+    [/^us-iso-/, 'c2s.ic.gov'],
+    [/^us-isob-/, 'sc2s.sgov.gov'],
+    [/^us-isof-/, 'csp.hci.ic.gov'],
+    [/^eu-isoe-/, 'cloud.adc-e.uk'],
+  ];
+  return suffixes.find(([pattern]) => pattern.test(region))?.[1] ?? 'amazonaws.com';
+}
 
 const OWN_ACCOUNT = tokenPattern(THIS_ACCOUNT);
 
@@ -38,11 +51,13 @@ export class ResourceNames {
 
   private readonly stackName: string;
   private readonly account?: string;
+  private readonly region?: string;
   private readonly replacements: [RegExp, string][] = [];
 
   constructor(input: ExplainInput) {
     this.stackName = input.stackName;
     this.account = input.account;
+    this.region = input.region;
     if (input.account) this.replacements.push([tokenPattern(input.account), `$1${THIS_ACCOUNT}`]);
     if (input.region) this.replacements.push([tokenPattern(input.region), `$1${REGION_TOKEN}`]);
     this.replacements.push([/\$\{AWS::AccountId\}/g, THIS_ACCOUNT], [/\$\{AWS::Partition\}/g, 'aws']);
@@ -82,9 +97,16 @@ export class ResourceNames {
     return arn;
   }
 
-  /** What the template says: the unresolved expression behind a synthetic ARN, the own account as in the template. */
+  /**
+   * What the template says: the unresolved expression behind a synthetic ARN, the own account as in
+   * the template; with a known environment, its account, Region and URL suffix spelled out.
+   */
   public displayName(text: string): string {
-    return this.displayNames.get(text) ?? text.replace(OWN_ACCOUNT, `$1${this.account ?? ACCOUNT_TOKEN}`);
+    const known = this.displayNames.get(text);
+    if (known !== undefined) return known;
+    const shown = text.replace(OWN_ACCOUNT, `$1${this.account ?? ACCOUNT_TOKEN}`);
+    if (this.region === undefined) return shown;
+    return shown.split(REGION_TOKEN).join(this.region).split(URL_SUFFIX_TOKEN).join(urlSuffixOf(this.region));
   }
 
   private normalise(text: string): string {

@@ -1,6 +1,7 @@
 /** Renders the access matrix as markdown (pull-request comments), one self-contained HTML page, or JSON. */
 import { AllowedBy } from '../evaluator';
 import { Cell } from './cell';
+import { constructName } from './identity';
 import { AccessReport, KeyMatrix } from './model';
 
 /** The output formats of `explain`. */
@@ -24,7 +25,7 @@ const LEGEND =
 const VIA_TEXT: Record<AllowedBy, string> = { 'key-policy': '', 'iam': ' via IAM', 'cross-account': ' cross-account' };
 
 function keyTitle(key: KeyMatrix): string {
-  return `${key.stackName} / ${key.constructPath ?? key.logicalId}`;
+  return `${key.stackName} / ${key.constructPath ? constructName(key.constructPath) : key.logicalId}`;
 }
 
 function keySubtitle(key: KeyMatrix): string {

@@ -6,7 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { FIXTURES } from './matrix-support';
 import { runExplain } from '../../../cli/explain';
-import { KeyUser, ManagedKey } from '../../../src';
+import { KeyService, KeyUser, ManagedKey } from '../../../src';
 
 async function explain(...args: string[]) {
   let stdout = '';
@@ -47,7 +47,7 @@ test('html: one page without scripts or external references', async () => {
   expect(stdout).toContain('${DeployRoleArn}');
 });
 
-test('a cloud assembly: every stack, construct paths beside logical ids', async () => {
+test('a cloud assembly from the cdk CLI (path metadata): every stack, rows and keys named by construct path without /Resource', async () => {
   const outdir = path.join(tmp, 'cdk.out');
   const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
   for (const name of ['First', 'Second']) {
@@ -58,9 +58,12 @@ test('a cloud assembly: every stack, construct paths beside logical ids', async 
   app.synth();
   const { code, stdout } = await explain(outdir);
   expect(code).toBe(0);
-  expect(stdout).toContain('### First / First/Key/Resource');
-  expect(stdout).toContain('### Second / Second/Key/Resource');
-  expect(stdout).toMatch(/\| First\/Worker\/Resource \|( ❌ \|){5} ✅ allowed \|/);
+  expect(stdout).toContain('### First / First/Key\n');
+  expect(stdout).toContain('### Second / Second/Key\n');
+  expect(stdout).toMatch(/\| First\/Worker \|( ❌ \|){5} ✅ allowed \|/);
+  expect(stdout).not.toContain('/Resource');
+  // JSON keeps the exact construct path of the key's CloudFormation resource.
+  expect(JSON.parse((await explain('--format', 'json', outdir)).stdout).keys[0].constructPath).toBe('First/Key/Resource');
 });
 
 test('a stack with an env spells its account literally: the manifest environment says it is the own account', async () => {
@@ -76,6 +79,28 @@ test('a stack with an env spells its account literally: the manifest environment
   expect(rows).toContain('this account (root)');
   expect(rows).not.toContain('account 123456789012');
   expect(rows).toContain('any other IAM principal of this account whose IAM policies allow it');
+});
+
+test('a stack with an env: its Region, URL suffix and account are spelled out; a stack without one keeps the pseudo parameters', async () => {
+  const outdir = path.join(tmp, 'region.out');
+  const app = new App({ outdir });
+  const keyIn = (stack: Stack) => {
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    new ManagedKey(stack, 'Key', { users: [KeyUser.viaService(role, 'dynamodb')], services: [KeyService.cloudWatchLogs()] });
+  };
+  keyIn(new Stack(app, 'Frankfurt', { env: { account: '123456789012', region: 'eu-central-1' } }));
+  keyIn(new Stack(app, 'Beijing', { env: { account: '123456789012', region: 'cn-north-1' } }));
+  keyIn(new Stack(app, 'Anywhere'));
+  app.synth();
+  const { code, stdout } = await explain('--format', 'json', outdir);
+  expect(code).toBe(0);
+  const conditions = (stackName: string): string[] => JSON.parse(stdout).keys.find((k: any) => k.stackName === stackName).rows
+    .flatMap((row: any) => Object.values(row.cells).flatMap((cell: any) => cell.conditions));
+  expect(conditions('Frankfurt')).toContain('StringEquals kms:ViaService = dynamodb.eu-central-1.amazonaws.com');
+  expect(conditions('Frankfurt').join('\n')).not.toMatch(/\$\{AWS::|000000000000/);
+  expect(conditions('Frankfurt').join('\n')).toContain('123456789012');
+  expect(conditions('Beijing')).toContain('StringEquals kms:ViaService = dynamodb.cn-north-1.amazonaws.com.cn');
+  expect(conditions('Anywhere')).toContain('StringEquals kms:ViaService = dynamodb.${AWS::Region}.${AWS::URLSuffix}');
 });
 
 test('--account: a template that names its own account literally', async () => {

@@ -17,7 +17,7 @@ const LINTED_TYPES = new Set(RULES.flatMap((rule) => rule.resourceTypes));
 /**
  * The key-policy lint rules as a cdk-nag (2.x) rule pack: `Aspects.of(app).add(new KmsPatternsChecks())`.
  *
- * Rule ids are `KmsPatterns-KMS1` … `KmsPatterns-KMS12` (see `KeyPolicyLinter.rules()`); suppress one
+ * Rule ids are `KmsPatterns-KMS1` … `KmsPatterns-KMS13` (see `KeyPolicyLinter.rules()`); suppress one
  * with `NagSuppressions.addResourceSuppressions(key, [{ id: 'KmsPatterns-KMS5', reason: '...' }])`,
  * optionally narrowed with `appliesTo` to a finding such as `Properties.KeyPolicy.Statement.2`.
  */

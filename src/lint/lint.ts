@@ -16,7 +16,8 @@ export function ruleFindings(rule: Rule, context: RuleContext): LintFinding[] {
   const byFinding = new Map<string, { violation: Violation; branches: (string | undefined)[] }>();
   for (const variant of context.variants) {
     for (const violation of rule.check(variant)) {
-      const key = `${violation.severity ?? rule.severity}\n${violation.location ?? ''}\n${violation.message}`;
+      // Not keyed by location: a statement removed by AWS::NoValue in one branch moves the later ones.
+      const key = `${violation.severity ?? rule.severity}\n${violation.message}`;
       const seen = byFinding.get(key);
       if (seen) seen.branches.push(variant.branch);
       else byFinding.set(key, { violation, branches: [variant.branch] });

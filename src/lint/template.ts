@@ -190,11 +190,11 @@ class Resolver {
     switch (name) {
       case 'Ref': return this.ref(String(args));
       case 'Fn::GetAtt': return this.getAtt(args);
-      case 'Fn::Join': return this.built(this.join(args));
-      case 'Fn::Sub': return this.built(this.sub(args));
+      case 'Fn::Join': return this.join(args);
+      case 'Fn::Sub': return this.sub(args);
       case 'Fn::Select': return this.select(args);
       case 'Fn::FindInMap': return this.findInMap(args);
-      case 'Fn::Split': return this.built(this.split(args));
+      case 'Fn::Split': return this.split(args);
       case 'Fn::If': return this.if(args);
       default: return new Opaque(`${name}(${JSON.stringify(args)})`);
     }
@@ -235,7 +235,7 @@ class Resolver {
     const delimiter = String(this.resolve(args[0]));
     const parts = this.resolve(args[1]);
     if (!Array.isArray(parts)) return new Opaque(`Fn::Join(${String(parts)})`);
-    return concat(parts, delimiter);
+    return this.concat(parts, delimiter);
   }
 
   private sub(args: any): Internal {
@@ -251,10 +251,9 @@ class Resolver {
       else if (variable !== undefined) pieces.push(flatten(this.resolve(variable)));
       else if (name.includes('.')) pieces.push(this.getAtt(name));
       else pieces.push(flatten(this.ref(name)));
-      chargeExpansion(this.template, 1);
     }
     pieces.push(text.slice(last));
-    return concat(pieces, '');
+    return this.concat(pieces, '');
   }
 
   private select(args: any): Internal {
@@ -284,7 +283,16 @@ class Resolver {
     if (!Array.isArray(args) || args.length !== 2) return new Opaque(`Fn::Split(${JSON.stringify(args)})`);
     const delimiter = String(this.resolve(args[0]));
     const source = this.resolve(args[1]);
-    return typeof source === 'string' ? source.split(delimiter) : new Opaque(`Fn::Split(${String(source)})`);
+    if (typeof source !== 'string') return new Opaque(`Fn::Split(${String(source)})`);
+    chargeExpansion(this.template, source.length);
+    return source.split(delimiter);
+  }
+
+  /** `concat`, counted against the budget before the string is built. */
+  private concat(parts: Resolved[], delimiter: string): Resolved {
+    const length = parts.reduce((sum: number, part) => sum + (typeof part === 'string' ? part.length : isOpaque(part) ? part.text.length : 16), 0);
+    chargeExpansion(this.template, length + delimiter.length * parts.length);
+    return concat(parts, delimiter);
   }
 }
 

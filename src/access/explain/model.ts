@@ -7,7 +7,8 @@ import { analyseCell, Cell } from './cell';
 import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
 import { KEY_TYPES } from '../../lint/rule';
-import { constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
+import { branchVariants, keyPolicyDocument, unresolvedParts } from '../../lint/key-policy';
+import { constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 
 /** Where a row comes from. */
@@ -33,6 +34,13 @@ export interface KeyMatrix {
   readonly resourceType: string;
   readonly keySpec: string;
   readonly keyUsage: string;
+  /**
+   * The `Fn::If` branches this matrix is for (`when IsProd is true`): a key policy with `Fn::If`
+   * gets one matrix per combination of branches. Undefined without `Fn::If`.
+   */
+  readonly branch?: string;
+  /** Parts of the key policy that cannot be resolved offline and are not in the rows (see `unresolvedParts`). */
+  readonly unresolved: readonly string[];
   readonly rows: readonly MatrixRow[];
 }
 
@@ -62,16 +70,21 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
   const keys = contexts.flatMap(({ input, names }) =>
     Object.entries(input.template.Resources ?? {})
       .filter(([, resource]) => KEY_TYPES.includes(resource.Type))
-      .map(([logicalId, resource]) => {
+      .flatMap(([logicalId, resource]) => {
         const props = resource.Properties ?? {};
-        const written = props.KeyPolicy === undefined ? KMS_DEFAULT_KEY_POLICY : resolveIntrinsics(props.KeyPolicy, input.template);
-        const keyPolicy = principalsResolved(names.concretize(written), names);
         const keyArn = names.arnOf(logicalId)!;
         const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';
         const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : resource.Type === 'AWS::KMS::Key' ? 'ENCRYPT_DECRYPT' : 'unknown';
-        const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
         const path = constructPath(resource);
-        return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, rows };
+        // The same reading of the policy as lint's: JSON strings parsed, one matrix per Fn::If branch.
+        const { variants, notJudged } = branchVariants(input.template, (options) =>
+          keyPolicyDocument(resolveIntrinsics(props.KeyPolicy, input.template, options), input.template, options));
+        return variants.map(({ branch, value: written }): KeyMatrix => {
+          const keyPolicy = principalsResolved(names.concretize(written), names);
+          const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
+          const unresolved = [...unresolvedParts(written), ...(notJudged ? [notJudged] : [])].map((part) => names.displayName(part));
+          return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, branch, unresolved, rows };
+        });
       }),
   );
   return { capabilities: CAPABILITIES.map(({ id, label }) => ({ id, label })), keys };

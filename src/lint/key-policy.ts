@@ -18,7 +18,6 @@ import {
   PolicyStatement,
   toArray,
   MAX_NESTING_DEPTH,
-  chargeExpansion,
 } from './template';
 
 /**
@@ -42,26 +41,38 @@ export interface BranchVariants<T> {
 
 /**
  * Resolves with every combination of the `Fn::If` branches that `resolve` meets (a branch may hold
- * further `Fn::If`s, which are then split in turn), up to `MAX_BRANCH_COMBINATIONS`.
+ * further `Fn::If`s, which are then split in turn). Past `MAX_BRANCH_COMBINATIONS`, a condition met
+ * takes its first branch only, and `notJudged` names it: every variant is still complete.
  */
-export function branchVariants<T>(template: CfnTemplate, resolve: (options: ResolveOptions) => T): BranchVariants<T> {
+export function branchVariants<T>(resolve: (options: ResolveOptions) => T): BranchVariants<T> {
   const variants: BranchVariant<T>[] = [];
   const pending: Map<string, boolean>[] = [new Map()];
-  const leftOut = new Set<string>();
+  const firstBranchOnly = new Set<string>();
   while (pending.length > 0) {
     const choices = pending.shift()!;
-    const undecided = new Set<string>();
-    const value = resolve({ choices, undecided });
-    chargeExpansion(template, 1);
-    const [next] = undecided;
-    if (next === undefined) variants.push({ branch: branchLabel(choices), value });
-    else if (variants.length + pending.length + 2 > MAX_BRANCH_COMBINATIONS) leftOut.add(next);
-    else pending.push(new Map([...choices, [next, true]]), new Map([...choices, [next, false]]));
+    for (;;) {
+      const undecided = new Set<string>();
+      const value = resolve({ choices, undecided });
+      const [next] = undecided;
+      if (next === undefined) {
+        variants.push({ branch: branchLabel(choices), value });
+        break;
+      }
+      if (variants.length + pending.length + 1 < MAX_BRANCH_COMBINATIONS) pending.push(new Map([...choices, [next, false]]));
+      else firstBranchOnly.add(next);
+      choices.set(next, true);
+    }
   }
-  const notJudged = leftOut.size > 0
-    ? `more than ${MAX_BRANCH_COMBINATIONS} combinations of Fn::If conditions (${[...leftOut].sort().join(', ')}): ${variants.length} were judged`
+  const notJudged = firstBranchOnly.size > 0
+    ? `more than ${MAX_BRANCH_COMBINATIONS} combinations of Fn::If conditions: ${variants.length} were judged, `
+      + `in which ${summarizeNames(firstBranchOnly)} took only their first branch`
     : undefined;
   return { variants, notJudged };
+}
+
+function summarizeNames(names: ReadonlySet<string>): string {
+  const sorted = [...names].sort();
+  return sorted.length <= 5 ? sorted.join(', ') : `${sorted.slice(0, 5).join(', ')} and ${sorted.length - 5} more`;
 }
 
 function branchLabel(choices: ReadonlyMap<string, boolean>): string | undefined {

@@ -76,7 +76,7 @@ export interface Rule {
 
 export function ruleContext(logicalId: string, resource: CfnResource, template: CfnTemplate): RuleContext {
   const isKey = KEY_TYPES.includes(resource.Type);
-  const { variants, notJudged } = branchVariants(template, (options) => {
+  const { variants, notJudged } = branchVariants((options) => {
     const resolved = resolveIntrinsics(resource.Properties ?? {}, template, options);
     const properties = isPlainObject(resolved) ? resolved : {};
     return { properties, policy: isKey ? keyPolicyDocument(properties.KeyPolicy, template, options) : undefined };

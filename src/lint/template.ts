@@ -158,14 +158,21 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
  * `Ref: AWS::NoValue` removes the property or list element it stands in.
  */
 export function resolveIntrinsics(value: any, template: CfnTemplate = {}, options: ResolveOptions = {}): Resolved {
-  const resolved = new Resolver(template, options).resolve(value);
+  const resolver = new Resolver(template, options);
+  const resolved = resolver.resolve(value);
+  // Each resolution counts the nodes it visited: resolving one large resource once per Fn::If
+  // combination is bounded by the same budget.
+  chargeExpansion(template, resolver.visited);
   return resolved === NO_VALUE ? undefined : resolved;
 }
 
 class Resolver {
+  public visited = 0;
+
   constructor(private readonly template: CfnTemplate, private readonly options: ResolveOptions) {}
 
   public resolve(value: any): Internal {
+    this.visited++;
     if (Array.isArray(value)) {
       return value.map((item) => this.resolve(item)).filter((item): item is Resolved => item !== NO_VALUE);
     }

@@ -77,7 +77,7 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
         const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : resource.Type === 'AWS::KMS::Key' ? 'ENCRYPT_DECRYPT' : 'unknown';
         const path = constructPath(resource);
         // The same reading of the policy as lint's: JSON strings parsed, one matrix per Fn::If branch.
-        const { variants, notJudged } = branchVariants(input.template, (options) =>
+        const { variants, notJudged } = branchVariants((options) =>
           keyPolicyDocument(resolveIntrinsics(props.KeyPolicy, input.template, options), input.template, options));
         return variants.map(({ branch, value: written }): KeyMatrix => {
           const keyPolicy = principalsResolved(names.concretize(written), names);

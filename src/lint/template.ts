@@ -186,13 +186,6 @@ class Resolver {
     return result;
   }
 
-  /** Counts what a function built against the template's budget. */
-  private built<T extends Internal>(value: T): T {
-    const units = typeof value === 'string' ? value.length : Array.isArray(value) ? value.length : isOpaque(value) ? value.text.length : 1;
-    chargeExpansion(this.template, units);
-    return value;
-  }
-
   private intrinsic(name: string, args: any): Internal {
     switch (name) {
       case 'Ref': return this.ref(String(args));
@@ -226,7 +219,9 @@ class Resolver {
       const isList = /^(CommaDelimitedList|List<)/.test(typeof parameter.Type === 'string' ? parameter.Type : '');
       const fallback = parameter.Default;
       const text = typeof fallback === 'object' ? (Array.isArray(fallback) ? fallback.map(String).join(',') : JSON.stringify(fallback)) : String(fallback);
-      return isList ? this.built(text.split(',').map((item) => item.trim())) : text;
+      if (!isList) return text;
+      chargeExpansion(this.template, text.length); // before the list is built
+      return text.split(',').map((item) => item.trim());
     }
     return new Opaque(pseudo(name), { logicalId: name });
   }

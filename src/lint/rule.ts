@@ -84,7 +84,8 @@ export function ruleContext(logicalId: string, resource: CfnResource, template: 
   const contexts = variants.map(({ branch, value: { properties, policy } }): RuleContext => {
     const statements = isKey ? policyStatements(policy) : [];
     const unresolved = isKey ? [...unresolvedParts(policy), ...(notJudged ? [notJudged] : [])] : [];
-    return { logicalId, resource, template, properties, statements, policyFullyKnown: isKey && unresolved.length === 0, unresolved, branch, variants: [] };
+    const policyFullyKnown = isKey && unresolved.length === 0;
+    return { logicalId, resource, template, properties, statements, policyFullyKnown, unresolved, branch, variants: [] };
   });
   return { ...contexts[0], variants: contexts.map((context) => ({ ...context, variants: [context] })) };
 }

@@ -6,8 +6,8 @@ import { CAPABILITIES } from './capabilities';
 import { analyseCell, Cell } from './cell';
 import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
-import { KEY_TYPES } from '../../lint/rule';
 import { branchVariants, keyPolicyDocument, unresolvedParts } from '../../lint/key-policy';
+import { KEY_TYPES } from '../../lint/rule';
 import { constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 
@@ -83,7 +83,8 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
           const keyPolicy = principalsResolved(names.concretize(written), names);
           const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
           const unresolved = [...unresolvedParts(written), ...(notJudged ? [notJudged] : [])].map((part) => names.displayName(part));
-          return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, branch, unresolved, rows };
+          const { stackName } = input;
+          return { stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, branch, unresolved, rows };
         });
       }),
   );

@@ -1,26 +1,22 @@
 /**
- * `explain` over a generated cloud assembly of 1,000 keys (100 stacks x 10 keys, each key with the
- * ManagedKey IAM_DELEGATED shape: account root, an administrator, two conditional users, the
- * CreateGrant guard, plus roles with IAM policies on the key). Prints time, peak memory and keys
- * per second, and the ratio to a baseline measured in the same run: loading (parsing) the same
- * cloud assembly, which every command over it pays anyway.
+ * `explain` over generated cloud assemblies of 1k, 5k and 20k keys (20 stacks, so each template
+ * grows with the size; each key with the ManagedKey IAM_DELEGATED shape: account root, an
+ * administrator, two conditional users, the CreateGrant guard, plus roles with IAM policies on the
+ * key). Prints, at each size, wall and CPU time and keys per second (linear work keeps the rate;
+ * quadratic work shows as a rate falling with the size) and the ratio to a baseline measured in the
+ * same run: loading (parsing) the same cloud assembly, which every command over it pays anyway.
+ * Markdown runs at every size; html and json at the smallest.
  *
- *   npx tsx bench/explain.ts [--stacks 100] [--keys-per-stack 10]
+ *   npx tsx bench/explain.ts [--sizes 1000,5000,20000] [--rounds 3]
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { runExplain } from '../cli/explain';
 import { loadInputs } from '../cli/load';
+import { roundsArgument, runScaling, sizesArgument, STACKS, writeAssembly as writeScalingAssembly } from './support/scaling';
 
 const OUT = path.join(__dirname, 'out', 'explain-assembly');
-const ROUNDS = 3;
-
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer, got ${process.argv[index + 1]}`);
-  return value;
-}
+const ROUNDS = 2;
 
 const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const role = (service: string) => ({
@@ -69,57 +65,29 @@ function keyResources(k: number): Record<string, unknown> {
   };
 }
 
-function writeAssembly(stacks: number, keysPerStack: number): void {
-  fs.rmSync(OUT, { recursive: true, force: true });
-  fs.mkdirSync(OUT, { recursive: true });
-  const artifacts: Record<string, unknown> = {};
-  for (let s = 0; s < stacks; s++) {
-    const resources = {};
-    for (let k = 0; k < keysPerStack; k++) Object.assign(resources, keyResources(k));
-    const templateFile = `Bench${s}.template.json`;
-    fs.writeFileSync(path.join(OUT, templateFile), JSON.stringify({ Resources: resources }));
-    artifacts[`Bench${s}`] = { type: 'aws:cloudformation:stack', properties: { templateFile } };
-  }
-  fs.writeFileSync(path.join(OUT, 'manifest.json'), JSON.stringify({ version: '48.0.0', artifacts }));
+function writeAssembly(dir: string, keysPerStack: number): void {
+  const resources = {};
+  for (let k = 0; k < keysPerStack; k++) Object.assign(resources, keyResources(k));
+  writeScalingAssembly(dir, { Resources: resources }, STACKS);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-async function timed(run: () => Promise<unknown> | unknown): Promise<number> {
-  const started = process.hrtime.bigint();
-  await run();
-  return Number(process.hrtime.bigint() - started) / 1e6;
+async function explain(dir: string, format: string): Promise<void> {
+  const sink = { stdout: (s: string) => void s.length, stderr: (s: string) => process.stderr.write(s) };
+  const code = await runExplain([dir, '--format', format], sink);
+  if (code !== 0) throw new Error(`explain --format ${format} exited ${code}`);
 }
 
 async function main(): Promise<void> {
-  const stacks = argument('stacks', 100);
-  const keysPerStack = argument('keys-per-stack', 10);
-  const keys = stacks * keysPerStack;
-  writeAssembly(stacks, keysPerStack);
-  const sink = { stdout: (s: string) => void s.length, stderr: (s: string) => process.stderr.write(s) };
-  const load: number[] = [];
-  const explain: Record<string, number[]> = { markdown: [], html: [], json: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    load.push(await timed(() => loadInputs([OUT])));
-    for (const format of Object.keys(explain)) {
-      explain[format].push(await timed(async () => {
-        const code = await runExplain([OUT, '--format', format], sink);
-        if (code !== 0) throw new Error(`explain --format ${format} exited ${code}`);
-      }));
-    }
-  }
-  const baseline = median(load);
-  console.log(`explain: ${keys} keys in ${stacks} stacks, median of ${ROUNDS} rounds`);
-  console.log(`  baseline  load the cloud assembly   ${baseline.toFixed(0).padStart(7)} ms`);
-  for (const [format, times] of Object.entries(explain)) {
-    const ms = median(times);
-    const perSecond = Math.round((keys / ms) * 1000);
-    console.log(`  explain   --format ${format.padEnd(9)}          ${ms.toFixed(0).padStart(7)} ms  ${String(perSecond).padStart(6)} keys/s  ${(ms / baseline).toFixed(1)}x baseline`);
-  }
-  console.log(`  peak memory (maxRSS)                 ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(7)} MB`);
+  const sizes = sizesArgument();
+  const dirs = new Map(sizes.map((size) => [size, path.join(OUT, String(size))]));
+  for (const size of sizes) writeAssembly(dirs.get(size)!, Math.ceil(size / STACKS));
+  const smallest = Math.min(...sizes);
+  await runScaling(sizes, roundsArgument(ROUNDS), [
+    { name: 'baseline: load', run: (size) => loadInputs([dirs.get(size)!]) },
+    { name: 'explain --format markdown', run: (size) => explain(dirs.get(size)!, 'markdown') },
+    ...['html', 'json'].map((format) => ({ name: `explain --format ${format}`, sizes: [smallest], run: (size: number) => explain(dirs.get(size)!, format) })),
+  ]);
+  fs.rmSync(OUT, { recursive: true, force: true });
 }
 
 main().catch((error) => {

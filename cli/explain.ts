@@ -107,7 +107,8 @@ function stackEnvironments(inputs: readonly string[]): Map<string, StackEnvironm
       return; // the loader reports unusable manifests
     }
     for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
-      if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) visit(path.join(dir, artifact.properties.directoryName), seen);
+      if (typeof artifact !== 'object' || artifact === null) continue; // the loader has refused what it cannot use
+      if (artifact.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') visit(path.join(dir, artifact.properties.directoryName), seen);
       if (artifact.type !== 'aws:cloudformation:stack') continue;
       const [, account, region] = /^aws:\/\/([^/]*)\/(.*)$/.exec(artifact.environment ?? '') ?? [];
       result.set(artifact.displayName ?? artifact.properties?.stackName ?? id, {

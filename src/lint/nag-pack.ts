@@ -47,7 +47,7 @@ export interface KmsPatternsChecksProps {
  *   that hand plugins the construct tree), or `validateScope(app)`; cdk-nag 3 acknowledges each
  *   finding by its id: `Validations.of(key).acknowledge({ id: 'KmsPatterns-KMS5[Properties.KeyPolicy]', reason: '...' })`.
  *
- * Rule ids are `KmsPatterns-KMS1` … `KmsPatterns-KMS12` (see `KeyPolicyLinter.rules()`).
+ * Rule ids are `KmsPatterns-KMS1` … `KmsPatterns-KMS14` (see `KeyPolicyLinter.rules()`; KMS13 compares templates and is not in the pack).
  */
 export class KmsPatternsChecks implements IAspect, IPolicyValidationPlugin {
   /** The pack's name: the prefix of its rule ids and its name in validation reports. */

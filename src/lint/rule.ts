@@ -3,25 +3,21 @@
  * resource (with its template, for intrinsic resolution) to violations.
  */
 import { LintSeverity } from './finding';
+import { branchVariants, keyPolicyDocument, unresolvedParts } from './key-policy';
 import {
   CfnResource,
   CfnTemplate,
   ConditionEntry,
   IndexedStatement,
-  Opaque,
   PolicyStatement,
-  Resolved,
   ResolvedObject,
   conditionEntries,
   isAllow,
-  isOpaque,
   isPlainObject,
-  KMS_DEFAULT_KEY_POLICY,
   policyStatements,
   resolveIntrinsics,
   statementActions,
   statementLabel,
-  toArray,
   wildcardMatch,
 } from './template';
 
@@ -50,10 +46,19 @@ export interface RuleContext {
   readonly statements: IndexedStatement[];
   /** False when the key policy or one of its statements is only known at deploy time. */
   readonly policyFullyKnown: boolean;
+  /** Parts of the key policy no rule can judge offline (see `unresolvedParts`), and branches left unjudged. */
+  readonly unresolved: readonly string[];
+  /** The `Fn::If` branches this context takes (`when IsProd is true`); undefined without `Fn::If`. */
+  readonly branch?: string;
+  /**
+   * One context per combination of the resource's `Fn::If` branches (just this context when it has
+   * none): rules are run on each, so every branch is judged and the worst is reported.
+   */
+  readonly variants: readonly RuleContext[];
 }
 
 export interface Rule {
-  /** Stable id, `KMS1` … `KMS12`. */
+  /** Stable id, `KMS1` … `KMS14`. */
   readonly id: string;
   /** Short descriptive name, e.g. `wildcard-principal`. */
   readonly name: string;
@@ -70,24 +75,19 @@ export interface Rule {
 }
 
 export function ruleContext(logicalId: string, resource: CfnResource, template: CfnTemplate): RuleContext {
-  const resolved = resolveIntrinsics(resource.Properties ?? {}, template);
-  const properties = isPlainObject(resolved) ? resolved : {};
   const isKey = KEY_TYPES.includes(resource.Type);
-  const policy = isKey ? parsePolicy(properties.KeyPolicy ?? KMS_DEFAULT_KEY_POLICY, template) : undefined;
-  const statements = isKey ? policyStatements(policy) : [];
-  const rawStatements = isPlainObject(policy) ? toArray(policy.Statement) : [];
-  const policyFullyKnown = isKey && !isOpaque(policy) && statements.length === rawStatements.length;
-  return { logicalId, resource, template, properties, statements, policyFullyKnown };
-}
-
-/** A key policy given as a JSON string (allowed by CloudFormation) is parsed; an unparsable one stays opaque. */
-function parsePolicy(policy: Resolved, template: CfnTemplate): Resolved {
-  if (typeof policy !== 'string') return policy;
-  try {
-    return resolveIntrinsics(JSON.parse(policy), template);
-  } catch {
-    return new Opaque(policy);
-  }
+  const { variants, notJudged } = branchVariants((options) => {
+    const resolved = resolveIntrinsics(resource.Properties ?? {}, template, options);
+    const properties = isPlainObject(resolved) ? resolved : {};
+    return { properties, policy: isKey ? keyPolicyDocument(properties.KeyPolicy, template, options) : undefined };
+  });
+  const contexts = variants.map(({ branch, value: { properties, policy } }): RuleContext => {
+    const statements = isKey ? policyStatements(policy) : [];
+    const unresolved = isKey ? [...unresolvedParts(policy), ...(notJudged ? [notJudged] : [])] : [];
+    const policyFullyKnown = isKey && unresolved.length === 0;
+    return { logicalId, resource, template, properties, statements, policyFullyKnown, unresolved, branch, variants: [] };
+  });
+  return { ...contexts[0], variants: contexts.map((context) => ({ ...context, variants: [context] })) };
 }
 
 export function statementLocation(index: number): string {

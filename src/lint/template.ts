@@ -108,19 +108,71 @@ export function isIntrinsic(value: unknown): value is Record<string, any> {
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
 }
 
+/** How `resolveIntrinsics` treats `Fn::If`. */
+export interface ResolveOptions {
+  /** The branch to take for each condition name (`true`: the first value); other `Fn::If`s stay opaque. */
+  readonly choices?: ReadonlyMap<string, boolean>;
+  /** Receives the condition names of the `Fn::If`s met that `choices` does not decide. */
+  readonly undecided?: Set<string>;
+}
+
+/**
+ * Resolving intrinsics can build far more than the template holds (a long parameter default
+ * referenced from many `Fn::Sub`s, `Fn::Split` of a long list, every `Fn::If` branch judged on
+ * its own). Every string, list element and branch built is counted against one budget per
+ * template, so no template makes lint, explain or a synth use unbounded memory or time.
+ */
+export const MAX_RESOLVED_UNITS = 64 * 1024 * 1024;
+
+/** A template whose intrinsics expand beyond `MAX_RESOLVED_UNITS`. */
+export class ExpansionLimitError extends Error {
+  constructor() {
+    super(`the template's intrinsic functions expand to more than ${MAX_RESOLVED_UNITS / (1024 * 1024)} Mi characters `
+      + '(Fn::Sub, Fn::Join, Fn::Split or list parameters repeated many times); it cannot be a deployable template');
+    this.name = 'ExpansionLimitError';
+  }
+}
+
+const BUDGETS = new WeakMap<object, { used: number }>();
+
+/** Counts `units` against the template's budget. */
+export function chargeExpansion(template: object, units: number): void {
+  let budget = BUDGETS.get(template);
+  if (!budget) BUDGETS.set(template, budget = { used: 0 });
+  budget.used += units;
+  if (budget.used > MAX_RESOLVED_UNITS) throw new ExpansionLimitError();
+}
+
+/** The template's own value for a user-controlled name (never one inherited from Object.prototype, such as `constructor`). */
+export function ownValue(container: unknown, name: string): any {
+  return isPlainObject(container) && Object.prototype.hasOwnProperty.call(container, name) ? container[name] : undefined;
+}
+
+/** Sets a property named by the template, `__proto__` included, as a plain own property. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /**
  * Resolves every intrinsic function inside `value` against `template`.
  * `Ref: AWS::NoValue` removes the property or list element it stands in.
  */
-export function resolveIntrinsics(value: any, template: CfnTemplate = {}): Resolved {
-  const resolved = new Resolver(template).resolve(value);
+export function resolveIntrinsics(value: any, template: CfnTemplate = {}, options: ResolveOptions = {}): Resolved {
+  const resolver = new Resolver(template, options);
+  const resolved = resolver.resolve(value);
+  // Each resolution counts the nodes it visited: resolving one large resource once per Fn::If
+  // combination is bounded by the same budget.
+  chargeExpansion(template, resolver.visited);
   return resolved === NO_VALUE ? undefined : resolved;
 }
 
 class Resolver {
-  constructor(private readonly template: CfnTemplate) {}
+  public visited = 0;
+
+  constructor(private readonly template: CfnTemplate, private readonly options: ResolveOptions) {}
 
   public resolve(value: any): Internal {
+    this.visited++;
     if (Array.isArray(value)) {
       return value.map((item) => this.resolve(item)).filter((item): item is Resolved => item !== NO_VALUE);
     }
@@ -129,7 +181,7 @@ class Resolver {
     const result: ResolvedObject = {};
     for (const [key, item] of Object.entries(value)) {
       const resolved = this.resolve(item);
-      if (resolved !== NO_VALUE) result[key] = resolved;
+      if (resolved !== NO_VALUE) setOwn(result, key, resolved);
     }
     return result;
   }
@@ -143,18 +195,33 @@ class Resolver {
       case 'Fn::Select': return this.select(args);
       case 'Fn::FindInMap': return this.findInMap(args);
       case 'Fn::Split': return this.split(args);
-      case 'Fn::If': return new Opaque(`Fn::If(${Array.isArray(args) ? String(args[0]) : '?'})`);
+      case 'Fn::If': return this.if(args);
       default: return new Opaque(`${name}(${JSON.stringify(args)})`);
     }
+  }
+
+  /** The branch `options.choices` picks; otherwise opaque, and the condition is reported as undecided. */
+  private if(args: any): Internal {
+    const condition = Array.isArray(args) && args.length === 3 && typeof args[0] === 'string' ? args[0] : undefined;
+    const choice = condition === undefined ? undefined : this.options.choices?.get(condition);
+    if (choice === undefined) {
+      if (condition !== undefined) this.options.undecided?.add(condition);
+      return new Opaque(`Fn::If(${condition ?? '?'})`);
+    }
+    return this.resolve(args[choice ? 1 : 2]);
   }
 
   private ref(name: string): Internal {
     if (name === 'AWS::NoValue') return NO_VALUE;
     if (PSEUDO_PARAMETERS.has(name)) return pseudo(name);
-    const parameter = this.template.Parameters?.[name];
-    if (parameter && parameter.Default !== undefined) {
-      const isList = /^(CommaDelimitedList|List<)/.test(parameter.Type ?? '');
-      return isList ? String(parameter.Default).split(',').map((item) => item.trim()) : String(parameter.Default);
+    const parameter = ownValue(this.template.Parameters, name);
+    if (isPlainObject(parameter) && parameter.Default !== undefined && parameter.Default !== null) {
+      const isList = /^(CommaDelimitedList|List<)/.test(typeof parameter.Type === 'string' ? parameter.Type : '');
+      const fallback = parameter.Default;
+      const text = typeof fallback === 'object' ? (Array.isArray(fallback) ? fallback.map(String).join(',') : JSON.stringify(fallback)) : String(fallback);
+      if (!isList) return text;
+      chargeExpansion(this.template, text.length); // before the list is built
+      return text.split(',').map((item) => item.trim());
     }
     return new Opaque(pseudo(name), { logicalId: name });
   }
@@ -170,24 +237,25 @@ class Resolver {
     const delimiter = String(this.resolve(args[0]));
     const parts = this.resolve(args[1]);
     if (!Array.isArray(parts)) return new Opaque(`Fn::Join(${String(parts)})`);
-    return concat(parts, delimiter);
+    return this.concat(parts, delimiter);
   }
 
   private sub(args: any): Internal {
-    const [text, variables] = Array.isArray(args) ? [String(args[0]), args[1] ?? {}] : [String(args), {}];
+    const [text, variables] = Array.isArray(args) ? [String(args[0]), args[1]] : [String(args), undefined];
     const pieces: Resolved[] = [];
     let last = 0;
     for (const match of text.matchAll(/\$\{([^}]*)\}/g)) {
       pieces.push(text.slice(last, match.index));
       last = match.index + match[0].length;
       const name = match[1].trim();
+      const variable = ownValue(variables, name);
       if (name.startsWith('!')) pieces.push('${' + name.slice(1) + '}');
-      else if (name in variables) pieces.push(flatten(this.resolve(variables[name])));
+      else if (variable !== undefined) pieces.push(flatten(this.resolve(variable)));
       else if (name.includes('.')) pieces.push(this.getAtt(name));
       else pieces.push(flatten(this.ref(name)));
     }
     pieces.push(text.slice(last));
-    return concat(pieces, '');
+    return this.concat(pieces, '');
   }
 
   private select(args: any): Internal {
@@ -198,12 +266,17 @@ class Resolver {
     return new Opaque(`Fn::Select(${index}, ${String(list)})`);
   }
 
+  /**
+   * A mapping value is a literal (CloudFormation allows no functions inside Mappings), so it is
+   * not resolved again: a mapping that names itself cannot recurse.
+   */
   private findInMap(args: any): Internal {
     const keys = Array.isArray(args) ? args.map((arg) => this.resolve(arg)) : [];
     if (keys.length === 3 && keys.every((key) => typeof key === 'string')) {
       const [map, top, second] = keys as string[];
-      const value = this.template.Mappings?.[map]?.[top]?.[second];
-      if (value !== undefined) return this.resolve(value);
+      const value = ownValue(ownValue(ownValue(this.template.Mappings, map), top), second);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+      if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
     }
     return new Opaque(`Fn::FindInMap(${keys.map(String).join(', ')})`);
   }
@@ -212,7 +285,16 @@ class Resolver {
     if (!Array.isArray(args) || args.length !== 2) return new Opaque(`Fn::Split(${JSON.stringify(args)})`);
     const delimiter = String(this.resolve(args[0]));
     const source = this.resolve(args[1]);
-    return typeof source === 'string' ? source.split(delimiter) : new Opaque(`Fn::Split(${String(source)})`);
+    if (typeof source !== 'string') return new Opaque(`Fn::Split(${String(source)})`);
+    chargeExpansion(this.template, source.length);
+    return source.split(delimiter);
+  }
+
+  /** `concat`, counted against the budget before the string is built. */
+  private concat(parts: Resolved[], delimiter: string): Resolved {
+    const length = parts.reduce((sum: number, part) => sum + (typeof part === 'string' ? part.length : isOpaque(part) ? part.text.length : 16), 0);
+    chargeExpansion(this.template, length + delimiter.length * parts.length);
+    return concat(parts, delimiter);
   }
 }
 
@@ -407,4 +489,26 @@ export function statementLabel(statement: PolicyStatement, index: number): strin
 export function constructPath(resource: CfnResource): string | undefined {
   const path = resource.Metadata?.['aws:cdk:path'];
   return typeof path === 'string' ? path : undefined;
+}
+
+/**
+ * Deepest nesting of objects and lists the linter, explain and the CLI accept. CloudFormation
+ * templates nest about 15 levels (policy conditions inside intrinsics); every walk over a value
+ * (intrinsic resolution, policy size, rendering) is recursive, so depth is checked first, by an
+ * iterative walk, and a deeper value is refused instead of overflowing the stack.
+ */
+export const MAX_NESTING_DEPTH = 128;
+
+/** True when `value` nests objects or lists deeper than `limit` (checked without recursion). */
+export function nestsDeeperThan(value: unknown, limit: number = MAX_NESTING_DEPTH): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  return false;
 }

@@ -197,10 +197,11 @@ describe('KMS5 CreateGrant guard', () => {
     expect(findingIds(template)).toEqual(['KMS5 warning']);
   });
 
-  test('the guard passes; a policy with an opaque (Fn::If) statement is not judged', () => {
+  test('the guard passes; a guard inside Fn::If is judged in each branch', () => {
     expect(findingsOf(keyTemplate(), 'KMS5')).toEqual([]);
     const conditional = { 'Fn::If': ['Prod', GRANT_GUARD, { Ref: 'AWS::NoValue' }] };
-    expect(findingsOf(keyTemplate([conditional], { baseStatements: [ROOT_STATEMENT] }), 'KMS5')).toEqual([]);
+    expect(findingsOf(keyTemplate([conditional], { baseStatements: [ROOT_STATEMENT] }), 'KMS5').map((f) => f.message))
+      .toEqual(['the key policy does not deny kms:CreateGrant for grants that are not for AWS resources (when Prod is false)']);
   });
 });
 
@@ -346,9 +347,9 @@ describe('intrinsic functions never crash a rule or raise a false alarm', () => 
     expect(findingIds(keyTemplate(statements, { parameters }))).toEqual([]);
   });
 
-  test('a KeyPolicy that is entirely opaque is skipped by the rules that need to see it', () => {
-    const template = keyTemplate([], { properties: { KeyPolicy: { 'Fn::If': ['Prod', {}, {}] } } });
-    expect(findingIds(template)).toEqual([]);
+  test('a KeyPolicy that is entirely opaque is one KMS14 finding, not a guess by the other rules', () => {
+    const template = keyTemplate([], { properties: { KeyPolicy: { 'Fn::ImportValue': 'SharedPolicy' } } });
+    expect(findingIds(template)).toEqual(['KMS14 error']);
   });
 
   test('a KeyPolicy given as a JSON string is parsed', () => {

@@ -4,7 +4,7 @@
  * (or a role's `ManagedPolicyArns` that Ref a managed policy of the same template).
  * AWS managed policies (`arn:aws:iam::aws:policy/...`) are not known here and are not counted.
  */
-import { CfnTemplate, isOpaque, resolveIntrinsics, Resolved, toArray } from '../../lint/template';
+import { CfnTemplate, isOpaque, ownValue, resolveIntrinsics, Resolved, toArray } from '../../lint/template';
 import { PolicyDocument, statementsOf } from '../evaluator';
 import { ResourceNames } from './principals';
 
@@ -42,19 +42,27 @@ export function identityPrincipals(stackName: string, template: CfnTemplate, nam
     if (typeof name === 'string') byName.set(name, logicalId);
   }
   const attach = (targets: string[], document: PolicyDocument) => targets.forEach((id) => policies.get(id)?.push(document));
+  // Which identities name each managed policy of the template in ManagedPolicyArns, found in one
+  // pass (not once per policy, which made explain quadratic in the resource count).
+  const managedBy = new Map<string, string[]>();
+  for (const [identityId, identity] of resources) {
+    if (!IDENTITY_TYPES.includes(identity.Type)) continue;
+    for (const policyId of new Set(referencedIds(resolveIntrinsics(identity.Properties?.ManagedPolicyArns, template), new Map()))) {
+      const list = managedBy.get(policyId);
+      if (list) list.push(identityId);
+      else managedBy.set(policyId, [identityId]);
+    }
+  }
   for (const [logicalId, resource] of resources) {
     if (!POLICY_TYPES.includes(resource.Type)) continue;
     const document = resolve(resource.Properties?.PolicyDocument) as PolicyDocument;
     const props = resource.Properties ?? {};
     attach(referencedIds(resolveIntrinsics(props.Roles, template), byName), document);
     attach(referencedIds(resolveIntrinsics(props.Users, template), byName), document);
-    for (const [identityId, identity] of resources) {
-      const arns = resolveIntrinsics(identity.Properties?.ManagedPolicyArns, template);
-      if (IDENTITY_TYPES.includes(identity.Type) && referencedIds(arns, new Map()).includes(logicalId)) attach([identityId], document);
-    }
+    attach(managedBy.get(logicalId) ?? [], document);
   }
   return [...policies.entries()].map(([logicalId, docs]) => {
-    const path = template.Resources?.[logicalId]?.Metadata?.['aws:cdk:path'];
+    const path = ownValue(ownValue(ownValue(template.Resources, logicalId), 'Metadata'), 'aws:cdk:path');
     return { arn: names.arnOf(logicalId)!, label: typeof path === 'string' ? constructName(path) : `${stackName}/${logicalId}`, policies: docs };
   });
 }
@@ -75,7 +83,9 @@ export class IdentityIndex {
         continue;
       }
       for (const resource of new Set(resources.filter((r): r is string => typeof r === 'string'))) {
-        this.byResource.set(resource, [...(this.byResource.get(resource) ?? []), identity]);
+        const list = this.byResource.get(resource);
+        if (list) list.push(identity);
+        else this.byResource.set(resource, [identity]);
       }
     }
   }

@@ -6,9 +6,10 @@ import { CAPABILITIES } from './capabilities';
 import { analyseCell, Cell } from './cell';
 import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
+import { branchVariants, keyPolicyDocument, unresolvedParts } from '../../lint/key-policy';
 import { isPrimaryStack, PrimaryKeyLink, primaryKeyLink } from '../../lint/replica-link';
 import { KEY_TYPES, KMS_REPLICA_KEY } from '../../lint/rule';
-import { CfnResource, constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
+import { CfnResource, constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 
 /** Where a row comes from. */
@@ -34,6 +35,13 @@ export interface KeyMatrix {
   readonly resourceType: string;
   readonly keySpec: string;
   readonly keyUsage: string;
+  /**
+   * The `Fn::If` branches this matrix is for (`when IsProd is true`): a key policy with `Fn::If`
+   * gets one matrix per combination of branches. Undefined without `Fn::If`.
+   */
+  readonly branch?: string;
+  /** Parts of the key policy that cannot be resolved offline and are not in the rows (see `unresolvedParts`). */
+  readonly unresolved: readonly string[];
   readonly rows: readonly MatrixRow[];
   /** For a replica key: the Region of its stack, when known. */
   readonly region?: string;
@@ -67,10 +75,8 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
   const keys = contexts.flatMap(({ input, names }) =>
     Object.entries(input.template.Resources ?? {})
       .filter(([, resource]) => KEY_TYPES.includes(resource.Type))
-      .map(([logicalId, resource]) => {
+      .flatMap(([logicalId, resource]) => {
         const props = resource.Properties ?? {};
-        const written = props.KeyPolicy === undefined ? KMS_DEFAULT_KEY_POLICY : resolveIntrinsics(props.KeyPolicy, input.template);
-        const keyPolicy = principalsResolved(names.concretize(written), names);
         const keyArn = names.arnOf(logicalId)!;
         // A replica has its primary's spec and usage: known when the primary is in the input.
         const link = resource.Type === KMS_REPLICA_KEY ? primaryKeyLink(resource) : undefined;
@@ -79,11 +85,19 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
         const isKey = resource.Type === 'AWS::KMS::Key' || primary !== undefined;
         const keySpec = typeof specOf.KeySpec === 'string' ? specOf.KeySpec : isKey ? 'SYMMETRIC_DEFAULT' : 'unknown';
         const keyUsage = typeof specOf.KeyUsage === 'string' ? specOf.KeyUsage : isKey ? 'ENCRYPT_DECRYPT' : 'unknown';
-        const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
         const path = constructPath(resource);
         const replicaOf = link ? `${link.stackPath ?? link.stackName} / ${link.logicalId}` : literalPrimaryArn(props.PrimaryKeyArn);
         const replicaFacts = resource.Type === KMS_REPLICA_KEY ? { region: input.region, primaryKey: replicaOf ?? 'unknown (given at deploy time)' } : {};
-        return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, rows, ...replicaFacts };
+        // The same reading of the policy as lint's: JSON strings parsed, one matrix per Fn::If branch.
+        const { variants, notJudged } = branchVariants((options) =>
+          keyPolicyDocument(resolveIntrinsics(props.KeyPolicy, input.template, options), input.template, options));
+        return variants.map(({ branch, value: written }): KeyMatrix => {
+          const keyPolicy = principalsResolved(names.concretize(written), names);
+          const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
+          const unresolved = [...unresolvedParts(written), ...(notJudged ? [notJudged] : [])].map((part) => names.displayName(part));
+          const { stackName } = input;
+          return { stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, branch, unresolved, rows, ...replicaFacts };
+        });
       }),
   );
   return { capabilities: CAPABILITIES.map(({ id, label }) => ({ id, label })), keys };

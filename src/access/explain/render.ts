@@ -25,7 +25,13 @@ const LEGEND =
 const VIA_TEXT: Record<AllowedBy, string> = { 'key-policy': '', 'iam': ' via IAM', 'cross-account': ' cross-account' };
 
 function keyTitle(key: KeyMatrix): string {
-  return `${key.stackName} / ${key.constructPath ? constructName(key.constructPath) : key.logicalId}`;
+  return `${key.stackName} / ${key.constructPath ? constructName(key.constructPath) : key.logicalId}${key.branch ? ` (${key.branch})` : ''}`;
+}
+
+/** What the table leaves out because the template does not say it offline; empty when nothing. */
+function unresolvedText(key: KeyMatrix): string {
+  if (key.unresolved.length === 0) return '';
+  return `⚠️ Not resolved offline, so not in this table (it may allow more): ${key.unresolved.join('; ')}`;
 }
 
 function keySubtitle(key: KeyMatrix): string {
@@ -56,6 +62,7 @@ export function renderMarkdown(report: AccessReport): string {
   for (const key of report.keys) {
     const notes: string[] = [];
     lines.push(`### ${escapeMarkdown(keyTitle(key))}`, '', keySubtitle(key), '');
+    if (key.unresolved.length > 0) lines.push(`**${escapeMarkdown(unresolvedText(key))}**`, '');
     lines.push(`| principal | ${report.capabilities.map((c) => c.label).join(' | ')} |`);
     lines.push(`|---|${report.capabilities.map(() => '---').join('|')}|`);
     for (const row of key.rows) {
@@ -88,7 +95,8 @@ td.allowed{background:#dafbe1}td.conditional{background:#fff8c5}td.partial{backg
 td.denied{background:#ffebe9;color:#82071e}td.not-applicable{color:#8c959f}
 .via{display:inline-block;margin-left:.3rem;padding:0 .3rem;border-radius:.6rem;background:#ddf4ff;font-size:.8em}
 ul.conditions{margin:.2rem 0 0;padding-left:1rem;font:12px ui-monospace,monospace}
-.source{color:#57606a;font-size:.8em}`;
+.source{color:#57606a;font-size:.8em}
+p.unresolved{background:#fff8c5;border:1px solid #d4a72c;padding:.4rem .6rem;font-weight:600}`;
 
 const SOURCE_LABEL: Record<string, string> = {
   'key-policy': 'named in the key policy',
@@ -116,6 +124,7 @@ export function renderHtml(report: AccessReport): string {
     return [
       `<section><h2>${escapeHtml(keyTitle(key))}</h2>`,
       `<p class="meta">${escapeHtml(keySubtitle(key).replace(/`/g, ''))}</p>`,
+      key.unresolved.length > 0 ? `<p class="unresolved">${escapeHtml(unresolvedText(key))}</p>` : '',
       `<table class="matrix"><thead><tr><th scope="col">principal</th>${head}</tr></thead>`,
       `<tbody>${rows.join('\n')}</tbody></table></section>`,
     ].join('\n');

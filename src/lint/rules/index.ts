@@ -5,7 +5,7 @@ import { trailRecordsKms } from './cloudtrail';
 import { forAllValuesWithoutContext } from './conditions';
 import { deletionProtection, rotation } from './lifecycle';
 import { servicePrincipalWithoutSource, wildcardPrincipal } from './principals';
-import { policySize, statementResource } from './structure';
+import { policySize, statementResource, unresolvedPolicy } from './structure';
 
 export const RULES: readonly Rule[] = [
   wildcardPrincipal,
@@ -20,4 +20,5 @@ export const RULES: readonly Rule[] = [
   policyLockout,
   deletionProtection,
   trailRecordsKms,
+  unresolvedPolicy,
 ];

@@ -1,6 +1,6 @@
 /**
- * Rules about the shape of the key policy: statements that never take effect (KMS8) and the
- * policy size limit (KMS9).
+ * Rules about the shape of the key policy: statements that never take effect (KMS8), the
+ * policy size limit (KMS9) and parts no rule can judge offline (KMS14).
  */
 import { KEY_POLICY_MAX_BYTES, keyPolicySize } from '../../key/policy-size';
 import { LintSeverity } from '../finding';
@@ -46,4 +46,14 @@ export const policySize: Rule = {
     }
     return [];
   },
+};
+
+export const unresolvedPolicy: Rule = {
+  id: 'KMS14',
+  name: 'unresolved-policy',
+  severity: LintSeverity.ERROR,
+  resourceTypes: KEY_TYPES,
+  description: 'Part of the key policy (all of it, a statement, or a statement\'s Effect, Action or Condition) is only known at deploy time (Fn::ImportValue, Fn::GetAtt, a parameter without a default, a JSON string that does not parse), so no rule can judge what it allows.',
+  fix: 'Write the key policy in the template (Fn::If is fine: each branch is judged), or give the parameter a default that lint can check.',
+  check: ({ unresolved }) => unresolved.map((part) => ({ message: `${part} cannot be resolved offline, so it was not checked`, location: 'Properties.KeyPolicy' })),
 };

@@ -72,6 +72,7 @@ test('principal names from the template are escaped, not interpreted', async () 
     keys: [{
       stackName: '<b>S</b>',
       logicalId: 'K',
+      unresolved: ['<img src=x onerror=alert(1)>'],
       resourceType: 'AWS::KMS::Key',
       keySpec: 'SYMMETRIC_DEFAULT',
       keyUsage: 'ENCRYPT_DECRYPT',

@@ -589,7 +589,8 @@ export class LocalCustomKeyStores implements KmsServerExtension {
   }
 
   /**
-   * Blob: magic | key id length | key id | inner iv (12) | inner tag (16) | outer iv (12 or 16, with a length byte) | outer tag (16) | ciphertext.
+   * Blob: magic | key id length | key id | inner iv (12) | inner tag (16) | then for XKS keys: outer iv length | outer iv |
+   * outer tag (16) | ciphertextMetadata length | ciphertextMetadata | ciphertext.
    * Inner: AES-256-GCM under key material held here. Outer (XKS keys): the proxy's HSM, with the
    * encryption context's digest as the spec's additionalAuthenticatedData.
    */
@@ -603,14 +604,22 @@ export class LocalCustomKeyStores implements KmsServerExtension {
     const id = Buffer.from(key.keyId);
     const head = Buffer.concat([BLOB_MAGIC, Buffer.from([id.length]), id, iv, cipher.getAuthTag()]);
     if (store.type !== 'EXTERNAL_KEY_STORE') return Buffer.concat([head, inner]);
+    const outerAad = crypto.createHash('sha256').update(aad).digest();
     const outer = await this.xksKeyCall(key, 'Encrypt', {
       requestMetadata: this.requestMetadata(key, 'Encrypt'),
       plaintext: inner.toString('base64'),
-      additionalAuthenticatedData: crypto.createHash('sha256').update(aad).digest('base64'),
+      additionalAuthenticatedData: outerAad.toString('base64'),
       encryptionAlgorithm: 'AES_GCM',
+      ciphertextDataIntegrityValueAlgorithm: 'SHA_256',
     });
     const outerIv = Buffer.from(outer.initializationVector, 'base64');
-    return Buffer.concat([head, Buffer.from([outerIv.length]), outerIv, Buffer.from(outer.authenticationTag, 'base64'), Buffer.from(outer.ciphertext, 'base64')]);
+    const outerTag = Buffer.from(outer.authenticationTag, 'base64');
+    const metadata = Buffer.from(outer.ciphertextMetadata ?? '', 'base64');
+    const ciphertext = Buffer.from(outer.ciphertext, 'base64');
+    // Like KMS, check the ciphertext data integrity value before trusting the proxy's answer.
+    const cdiv = crypto.createHash('sha256').update(Buffer.concat([outerAad, metadata, outerIv, ciphertext, outerTag])).digest('base64');
+    if (outer.ciphertextDataIntegrityValue !== cdiv) throw new Fault('KMSInvalidStateException', 'The external key store proxy returned a ciphertext that failed its integrity check');
+    return Buffer.concat([head, Buffer.from([outerIv.length]), outerIv, outerTag, Buffer.from([metadata.length]), metadata, ciphertext]);
   }
 
   private async open(key: StoreKey, rest: Buffer, context: Record<string, string>): Promise<Buffer> {
@@ -620,12 +629,15 @@ export class LocalCustomKeyStores implements KmsServerExtension {
     const tag = rest.subarray(12, 28);
     let inner = rest.subarray(28);
     if (store.type === 'EXTERNAL_KEY_STORE') {
-      const outerIvLength = inner[0];
-      const outerIv = inner.subarray(1, 1 + outerIvLength);
-      const outerTag = inner.subarray(1 + outerIvLength, 17 + outerIvLength);
+      const ivLength = inner[0];
+      const outerIv = inner.subarray(1, 1 + ivLength);
+      const outerTag = inner.subarray(1 + ivLength, 17 + ivLength);
+      const metadataLength = inner[17 + ivLength];
+      const metadata = inner.subarray(18 + ivLength, 18 + ivLength + metadataLength);
       const answer = await this.xksKeyCall(key, 'Decrypt', {
         requestMetadata: this.requestMetadata(key, 'Decrypt'),
-        ciphertext: inner.subarray(17 + outerIvLength).toString('base64'),
+        ciphertext: inner.subarray(18 + ivLength + metadataLength).toString('base64'),
+        ciphertextMetadata: metadataLength > 0 ? metadata.toString('base64') : undefined,
         initializationVector: outerIv.toString('base64'),
         authenticationTag: outerTag.toString('base64'),
         additionalAuthenticatedData: crypto.createHash('sha256').update(aad).digest('base64'),

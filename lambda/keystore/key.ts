@@ -119,7 +119,11 @@ export class KeyHandler {
     do {
       const page = await kmsCall('ListKeys', () => this.deps.kms.send(new ListKeysCommand({ Marker: marker, Limit: 1000 })));
       for (const entry of page.Keys ?? []) {
-        const metadata = await this.describe(entry.KeyId!);
+        // The handler may describe only keys of its store's origin (kms:KeyOrigin): others are not ours.
+        const metadata = await this.describe(entry.KeyId!).catch((error: unknown) => {
+          if (isKmsError(error, 'AccessDeniedException')) return undefined;
+          throw error;
+        });
         if (metadata?.CustomKeyStoreId !== storeId || metadata.KeyState === 'PendingDeletion') continue;
         const tags = await kmsCall('ListResourceTags', () => this.deps.kms.send(new ListResourceTagsCommand({ KeyId: entry.KeyId })));
         if ((tags.Tags ?? []).some((t) => t.TagKey === CREATION_TAG && t.TagValue === tag)) return metadata;

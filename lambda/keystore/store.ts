@@ -251,8 +251,12 @@ export class StoreHandler {
     do {
       const page = await kmsCall('ListKeys', () => this.deps.kms.send(new ListKeysCommand({ Marker: marker, Limit: 1000 })));
       for (const entry of page.Keys ?? []) {
-        const described = await kmsCall('DescribeKey', () => this.deps.kms.send(new DescribeKeyCommand({ KeyId: entry.KeyId })));
-        if (described.KeyMetadata?.CustomKeyStoreId === id) keys.push(entry.KeyId!);
+        const described = await this.deps.kms.send(new DescribeKeyCommand({ KeyId: entry.KeyId })).catch((error: unknown) => {
+          // The handler may describe only keys of its store's origin (kms:KeyOrigin): others are not ours.
+          if (isKmsError(error, 'AccessDeniedException', 'NotFoundException')) return undefined;
+          throw kmsError('DescribeKey', error);
+        });
+        if (described?.KeyMetadata?.CustomKeyStoreId === id) keys.push(entry.KeyId!);
       }
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker);

@@ -6,7 +6,7 @@ import { CAPABILITIES } from './capabilities';
 import { analyseCell, Cell } from './cell';
 import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
-import { KEY_TYPES } from '../../lint/rule';
+import { KEY_TYPES, KMS_CUSTOM_STORE_KEY } from '../../lint/rule';
 import { constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 
@@ -67,8 +67,10 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
         const written = props.KeyPolicy === undefined ? KMS_DEFAULT_KEY_POLICY : resolveIntrinsics(props.KeyPolicy, input.template);
         const keyPolicy = principalsResolved(names.concretize(written), names);
         const keyArn = names.arnOf(logicalId)!;
-        const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';
-        const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : resource.Type === 'AWS::KMS::Key' ? 'ENCRYPT_DECRYPT' : 'unknown';
+        // A key in a custom key store is always symmetric; a replica's spec is its primary's.
+        const knownSymmetric = resource.Type === 'AWS::KMS::Key' || resource.Type === KMS_CUSTOM_STORE_KEY;
+        const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : knownSymmetric ? 'SYMMETRIC_DEFAULT' : 'unknown';
+        const keyUsage = typeof props.KeyUsage === 'string' ? props.KeyUsage : knownSymmetric ? 'ENCRYPT_DECRYPT' : 'unknown';
         const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
         const path = constructPath(resource);
         return { stackName: input.stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, rows };

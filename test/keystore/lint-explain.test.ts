@@ -3,16 +3,18 @@
  * KeyPolicy property) as they read AWS::KMS::Key; the library never builds what the rules reject.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { externalStore, storeFixture } from './fixtures';
 import { CustomStoreKey, KeyPolicyPosture, KeyUser } from '../../src';
 import { explainTemplates } from '../../src/access/explain';
 import { lintTemplate } from '../../src/lint/lint';
 import { synthTemplate } from '../support/template';
-import { externalStore, storeFixture } from './fixtures';
 
 function keyTemplate(posture: KeyPolicyPosture) {
   const f = storeFixture();
   new CustomStoreKey(f.stack, 'Key', {
-    keyStore: externalStore(f), xksKeyId: 'k1', posture,
+    keyStore: externalStore(f),
+    xksKeyId: 'k1',
+    posture,
     administrators: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/KeyAdmin')],
     users: [KeyUser.decrypt(f.appRole)],
   });

@@ -6,7 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
-import { ManagedKey } from '../src';
+import { CustomStoreKey, ManagedKey } from '../src';
 import { CAPABILITIES } from '../src/access/explain/capabilities';
 import { CREATE_GRANT_GUARD_SID } from '../src/key/policy-model';
 
@@ -38,9 +38,11 @@ function conditionKeys(statement: iam.PolicyStatement): string[] {
  * One row per principal: capability label -> cell text. A principal may do what any of its
  * statements allows; a cell without conditions wins over conditional ones.
  */
-function accessRows(key: ManagedKey): Map<string, Map<string, string>> {
+function accessRows(key: ManagedKey | CustomStoreKey): Map<string, Map<string, string>> {
   const stack = Stack.of(key);
-  const symmetric = key.keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
+  // Keys in custom key stores are always symmetric encryption keys.
+  const { keySpec, keyUsage } = key instanceof ManagedKey ? key : { keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT };
+  const symmetric = keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
   const rows = new Map<string, Map<string, string>>();
   for (const statement of key.policyStatements()) {
     if (statement.effect !== iam.Effect.ALLOW) continue;
@@ -49,7 +51,7 @@ function accessRows(key: ManagedKey): Map<string, Map<string, string>> {
     for (const principal of statement.principals) {
       const row = rows.get(principalLabel(principal, stack)) ?? new Map<string, string>();
       for (const capability of CAPABILITIES) {
-        if (capability.usages && !capability.usages.includes(key.keyUsage)) continue;
+        if (capability.usages && !capability.usages.includes(keyUsage)) continue;
         if (!capability.actions(symmetric).some(granted)) continue;
         const cell = conditions.length > 0 ? `if ${conditions.join(' & ')}` : 'yes';
         const before = row.get(capability.label);
@@ -72,17 +74,27 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** The summary of every ManagedKey under `scope`, as text. */
+/** The line under a key's heading: aliases, spec, posture, rotation, and where its material lives. */
+function keyFacts(key: ManagedKey | CustomStoreKey): string {
+  if (key instanceof ManagedKey) {
+    const rotation = key.rotationEnabled ? `every ${key.rotationPeriodDays} days` : 'off (this key spec cannot rotate)';
+    return `aliases: ${key.aliases.join(', ') || '(none)'}   spec: ${key.keySpec}/${key.keyUsage}   posture: ${key.posture}` +
+      `   rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`;
+  }
+  const external = key.xksKeyId ? `   external key: ${key.xksKeyId} (in the HSM behind the XKS proxy)` : '';
+  return `aliases: ${key.aliases.join(', ') || '(none)'}   spec: SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT   posture: ${key.posture}` +
+    `   key store: ${key.keyStore.keyStoreType} ${key.keyStore.node.path}${external}   rotation: off (custom key stores cannot rotate)`;
+}
+
+/** The summary of every ManagedKey and CustomStoreKey under `scope`, as text. */
 export function summarizeKeys(scope: IConstruct): string {
-  const keys = scope.node.findAll().filter((c): c is ManagedKey => c instanceof ManagedKey);
+  const keys = scope.node.findAll().filter((c): c is ManagedKey | CustomStoreKey => c instanceof ManagedKey || c instanceof CustomStoreKey);
   return keys.map((key) => {
     const rows = accessRows(key);
     const columns = CAPABILITIES.map((c) => c.label).filter((label) => [...rows.values()].some((row) => row.has(label)));
-    const rotation = key.rotationEnabled ? `every ${key.rotationPeriodDays} days` : 'off (this key spec cannot rotate)';
     return [
       `## ${key.node.path}`,
-      `aliases: ${key.aliases.join(', ') || '(none)'}   spec: ${key.keySpec}/${key.keyUsage}   posture: ${key.posture}` +
-        `   rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`,
+      keyFacts(key),
       '',
       table(['principal', ...columns], [...rows].map(([principal, row]) => [principal, ...columns.map((c) => row.get(c) ?? '')])),
       '',

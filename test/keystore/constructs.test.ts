@@ -6,9 +6,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as fc from 'fast-check';
 import { cloudHsmStore, externalStore, SERVICE_NAME, storeFixture, TRUST_ANCHOR } from './fixtures';
-import { CloudHsmKeyStore, CustomStoreKey, KeyOrigin, KeyPolicyPosture, KeyUser, XksProxyConnectivity } from '../../src';
+import { CloudHsmKeyStore, CustomStoreKey, ExternalKeyStore, KeyOrigin, KeyPolicyPosture, KeyUser, XksProxyConnectivity } from '../../src';
 import { xksKeyIdProblems } from '../../src/keystore/validation';
 import { stableTemplateJson, synthTemplate } from '../support/template';
+import { makeProxy } from '../xks/fixtures';
 
 describe('ExternalKeyStore', () => {
   test('a custom resource with the connection settings, a Provider with isComplete, retained; secrets only by ARN', () => {
@@ -38,6 +39,21 @@ describe('ExternalKeyStore', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs24.x' });
     // No secret value anywhere in the template.
     expect(JSON.stringify(template.toJSON())).not.toMatch(/secretAccessKey|RawSecretAccessKey|KeyStorePassword"/);
+  });
+
+  test('from an XksProxy: its connection (endpoint, URI path, endpoint service, credential secret)', () => {
+    const { stack, proxy } = makeProxy();
+    new ExternalKeyStore(stack, 'Store', { proxyConnection: proxy.connection });
+    const template = synthTemplate(stack);
+    template.hasResourceProperties('Custom::KmsCustomKeyStore', {
+      XksProxyConnectivity: 'VPC_ENDPOINT_SERVICE',
+      XksProxyUriEndpoint: 'https://xks.example.com',
+      XksProxyUriPath: '/kms/xks/v1',
+      XksProxyVpcEndpointServiceName: Match.anyValue(),
+      CredentialSecretArn: { Ref: Match.stringLikeRegexp('^ProxyCredential') },
+    });
+    expect(() => new ExternalKeyStore(stack, 'Both', { proxyConnection: proxy.connection, uriEndpoint: 'https://other.example.com' }))
+      .toThrow(/XksStack\/Both: proxyConnection and uriEndpoint are both given/);
   });
 
   test('a configurable time-out and DESTROY', () => {

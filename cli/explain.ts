@@ -16,7 +16,7 @@ export interface ExplainIo {
 
 export const EXPLAIN_HELP = `Usage: cdk-kms-patterns explain [cdk.out | template files...] [--format markdown|html|json]
 
-For every KMS key (AWS::KMS::Key, AWS::KMS::ReplicaKey), print the access matrix: the principals
+For every KMS key (AWS::KMS::Key, AWS::KMS::ReplicaKey, keys in custom key stores), print the access matrix: the principals
 named in the key policy and the IAM roles and users of the same templates, by capability
 (administer, change policy, delete, disable, encrypt, decrypt, sign, verify, MAC, derive, create
 grant). Each cell is allowed, allowed only under the listed conditions, partly allowed, or denied;

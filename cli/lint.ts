@@ -39,7 +39,7 @@ export interface TemplateFindings {
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = typeof FORMATS[number];
-const LINTED_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey', 'AWS::CloudTrail::Trail']);
+const LINTED_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey', 'Custom::KmsCustomStoreKey', 'AWS::CloudTrail::Trail']);
 
 export async function runLint(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -8,8 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey, MultiRegionKey } from '../src';
+import { CustomStoreKey, ExternalKeyStore, KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey, MultiRegionKey } from '../src';
 
 /** The account that runs disaster recovery and may decrypt backups. */
 const DR_ACCOUNT = '222222222222';
@@ -115,5 +116,23 @@ export class PlatformStack extends Stack {
       enableKeyRotation: false,
     });
     legacyReportsKey.grantDecrypt(reportingRole);
+
+    // Card vault: key material that never leaves our own HSM, behind an XKS proxy (an XksProxy's
+    // connection works the same way) reached through a VPC endpoint service.
+    const vault = new ExternalKeyStore(this, 'CardVaultStore', {
+      keyStoreName: 'card-vault',
+      uriEndpoint: 'https://xks.example.com',
+      uriPath: '/cards/kms/xks/v1',
+      vpcEndpointServiceName: 'com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0',
+      credentialSecret: secretsmanager.Secret.fromSecretNameV2(this, 'XksCredential', 'card-vault/xks-credential'),
+    });
+    new CustomStoreKey(this, 'CardVaultKey', {
+      description: 'Card numbers, under a key in our HSM',
+      aliases: ['card-vault'],
+      keyStore: vault,
+      xksKeyId: 'card-vault-1',
+      administrators: [operatorRole],
+      users: [KeyUser.encryptDecrypt(appRole, { encryptionContext: { purpose: 'card-vault' } })],
+    });
   }
 }

@@ -7,7 +7,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
-import { ManagedKey, MultiRegionKey, ReplicaKey } from '../src';
+import { CustomStoreKey, ManagedKey, MultiRegionKey, ReplicaKey } from '../src';
 import { CAPABILITIES } from '../src/access/explain/capabilities';
 import { CREATE_GRANT_GUARD_SID } from '../src/key/policy-model';
 
@@ -39,9 +39,11 @@ function conditionKeys(statement: iam.PolicyStatement): string[] {
  * One row per principal: capability label -> cell text. A principal may do what any of its
  * statements allows; a cell without conditions wins over conditional ones.
  */
-function accessRows(key: ManagedKey | ReplicaKey): Map<string, Map<string, string>> {
+function accessRows(key: SummarizedKey): Map<string, Map<string, string>> {
   const stack = Stack.of(key);
-  const symmetric = key.keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
+  // Keys in custom key stores are always symmetric encryption keys.
+  const { keySpec, keyUsage } = key instanceof CustomStoreKey ? { keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT } : key;
+  const symmetric = keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
   const rows = new Map<string, Map<string, string>>();
   for (const statement of key.policyStatements()) {
     if (statement.effect !== iam.Effect.ALLOW) continue;
@@ -50,7 +52,7 @@ function accessRows(key: ManagedKey | ReplicaKey): Map<string, Map<string, strin
     for (const principal of statement.principals) {
       const row = rows.get(principalLabel(principal, stack)) ?? new Map<string, string>();
       for (const capability of CAPABILITIES) {
-        if (capability.usages && !capability.usages.includes(key.keyUsage)) continue;
+        if (capability.usages && !capability.usages.includes(keyUsage)) continue;
         if (!capability.actions(symmetric).some(granted)) continue;
         const cell = conditions.length > 0 ? `if ${conditions.join(' & ')}` : 'yes';
         const before = row.get(capability.label);
@@ -73,15 +75,16 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** The summary of every ManagedKey and ReplicaKey under `scope`, as text. */
+/** The summary of every ManagedKey, ReplicaKey and CustomStoreKey under `scope`, as text. */
 export function summarizeKeys(scope: IConstruct): string {
-  const keys = scope.node.findAll().filter((c): c is ManagedKey | ReplicaKey => c instanceof ManagedKey || c instanceof ReplicaKey);
+  const keys = scope.node.findAll().filter((c): c is SummarizedKey =>
+    c instanceof ManagedKey || c instanceof ReplicaKey || c instanceof CustomStoreKey);
   const sections = keys.map((key) => {
     const rows = accessRows(key);
     const columns = CAPABILITIES.map((c) => c.label).filter((label) => [...rows.values()].some((row) => row.has(label)));
     return [
       `## ${key.node.path}`,
-      `aliases: ${key.aliases.join(', ') || '(none)'}   spec: ${key.keySpec}/${key.keyUsage}   posture: ${key.posture}   ${keyKind(key)}`,
+      keyFacts(key),
       '',
       table(['principal', ...columns], [...rows].map(([principal, row]) => [principal, ...columns.map((c) => row.get(c) ?? '')])),
       '',
@@ -91,15 +94,24 @@ export function summarizeKeys(scope: IConstruct): string {
   return [...sections, ...multiRegion].join('\n');
 }
 
-function keyKind(key: ManagedKey | ReplicaKey): string {
-  if (key instanceof ReplicaKey) return `rotation: with its primary   replica in ${key.region}`;
+type SummarizedKey = ManagedKey | ReplicaKey | CustomStoreKey;
+
+/** The line under a key's heading: aliases, spec, posture, rotation, and where its material lives. */
+function keyFacts(key: SummarizedKey): string {
+  if (key instanceof CustomStoreKey) {
+    const external = key.xksKeyId ? `   external key: ${key.xksKeyId} (in the HSM behind the XKS proxy)` : '';
+    return `aliases: ${key.aliases.join(', ') || '(none)'}   spec: SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT   posture: ${key.posture}` +
+      `   key store: ${key.keyStore.keyStoreType} ${key.keyStore.node.path}${external}   rotation: off (custom key stores cannot rotate)`;
+  }
+  const facts = `aliases: ${key.aliases.join(', ') || '(none)'}   spec: ${key.keySpec}/${key.keyUsage}   posture: ${key.posture}`;
+  if (key instanceof ReplicaKey) return `${facts}   rotation: with its primary   replica in ${key.region}`;
   const rotation = key.rotationEnabled ? `every ${key.rotationPeriodDays} days` : 'off (this key spec cannot rotate)';
-  return `rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`;
+  return `${facts}   rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`;
 }
 
 /** Whether the primary and every replica give the same principals the same capabilities. */
 function sameEverywhere(key: MultiRegionKey): string {
-  const text = (k: ManagedKey | ReplicaKey) => JSON.stringify([...accessRows(k)].map(([p, row]) => [p, [...row].sort()]).sort());
+  const text = (k: SummarizedKey) => JSON.stringify([...accessRows(k)].map(([p, row]) => [p, [...row].sort()]).sort());
   const primary = text(key);
   const regions = [Stack.of(key).region, ...key.replicas.map((r) => r.region)];
   const differing = key.replicas.filter((replica) => text(replica) !== primary).map((r) => r.region);

@@ -4,3 +4,4 @@ export * from './xks';
 export * from './lint';
 export * from './envelope';
 export * from './replica';
+export * from './keystore';

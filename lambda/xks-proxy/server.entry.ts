@@ -5,6 +5,7 @@
 import * as http from 'node:http';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig, readConfigSource } from './config';
+import { KEYS_HELP, KeysUsageError, runKeys } from './keys';
 import { Logger } from './log';
 import { startProxy } from './server';
 
@@ -16,6 +17,8 @@ Usage:
                                   validate the configuration (and its env/file references), exit 0 or 2
   node index.js --probe [--port <n>] [--path <p>]
                                   GET http://127.0.0.1:<n><p> (default 8080, /healthz), exit 0 when healthy
+  node index.js keys create|list|check [<label>] --config <file> [--json]
+                                  prepare XKS keys on the HSM token (see \`keys --help\`)
   node index.js --help            this text
 
 Configuration: --config <file>, else $XKS_PROXY_CONFIG (a file), else $XKS_PROXY_CONFIG_JSON (the JSON).
@@ -40,7 +43,20 @@ function probe(port: number, path: string): void {
   req.on('error', () => process.exit(1));
 }
 
+/** `keys ...`: the operator's key preparation, with the same configuration file (keys.ts). */
+function keysCommand(args: string[]): void {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(KEYS_HELP);
+    return;
+  }
+  const config = parseConfig(readConfigSource(values.config, process.env).text, process.env);
+  const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text) };
+  process.exitCode = runKeys(positionals, config, io, values.json ?? false);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'keys') return keysCommand(process.argv.slice(3));
   const { values } = parseArgs({
     options: {
       config: { type: 'string' },
@@ -78,7 +94,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof KeysUsageError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }

@@ -24,7 +24,9 @@ import {
 export const KMS_KEY = 'AWS::KMS::Key';
 export const KMS_REPLICA_KEY = 'AWS::KMS::ReplicaKey';
 export const CLOUDTRAIL_TRAIL = 'AWS::CloudTrail::Trail';
-export const KEY_TYPES: readonly string[] = [KMS_KEY, KMS_REPLICA_KEY];
+/** A key in a custom key store (CustomStoreKey): its policy sits in the custom resource's KeyPolicy. */
+export const KMS_CUSTOM_STORE_KEY = 'Custom::KmsCustomStoreKey';
+export const KEY_TYPES: readonly string[] = [KMS_KEY, KMS_REPLICA_KEY, KMS_CUSTOM_STORE_KEY];
 
 /** One problem a rule found. */
 export interface Violation {

@@ -15,7 +15,16 @@ describe('the demo app', () => {
 
   test('synthesizes five ManagedKeys and one legacy kms.Key, each with an alias, all valid CloudFormation', () => {
     template.resourceCountIs('AWS::KMS::Key', 6);
-    template.resourceCountIs('AWS::KMS::Alias', 6);
+    template.resourceCountIs('AWS::KMS::Alias', 7);
+  });
+
+  test('and a key in an external key store, shown in the summary with its store and external key', () => {
+    template.resourceCountIs('Custom::KmsCustomStoreKey', 1);
+    const summary = summarizeKeys(app);
+    expect(summary).toContain('## Platform/CardVaultKey');
+    expect(summary).toContain('key store: EXTERNAL_KEY_STORE Platform/CardVaultStore   external key: card-vault-1 (in the HSM behind the XKS proxy)');
+    const vault = summary.split('## ').find((s) => s.startsWith('Platform/CardVaultKey'))!;
+    expect(vault.split('\n').find((line) => line.startsWith('| Platform/OrdersServiceRole '))).toContain('if kms:EncryptionContext:purpose');
   });
 
   test('the ManagedKeys have no lint finding; the legacy kms.Key has the two the demo shows', () => {

@@ -126,7 +126,8 @@ export class KeyAccess {
   private constructor(private readonly resolver: TemplateResolver, keyLogicalId?: string) {
     this.keyLogicalId = keyLogicalId ?? resolver.onlyResourceOfType('AWS::KMS::Key', 'AWS::KMS::ReplicaKey');
     this.keyArn = resolver.arnOf(this.keyLogicalId);
-    this.keyPolicy = resolver.resolve(resolver.properties(this.keyLogicalId, 'AWS::KMS::Key', 'AWS::KMS::ReplicaKey').KeyPolicy);
+    // A key in a custom key store has its policy in its custom resource's KeyPolicy property.
+    this.keyPolicy = resolver.resolve(resolver.properties(this.keyLogicalId, 'AWS::KMS::Key', 'AWS::KMS::ReplicaKey', 'Custom::KmsCustomStoreKey').KeyPolicy);
   }
 
   /** The ARN of a principal: the resolved ARN of a role/user logical id, or the ARN itself. */
@@ -195,6 +196,7 @@ const ARNS: Record<string, (name: string) => string> = {
   'AWS::IAM::User': (n) => `arn:${P}:iam::${A}:user/${n}`,
   'AWS::IAM::ManagedPolicy': (n) => `arn:${P}:iam::${A}:policy/${n}`,
   'AWS::KMS::Key': (id) => `arn:${P}:kms:${R}:${A}:key/${id}`,
+  'Custom::KmsCustomStoreKey': (id) => `arn:${P}:kms:${R}:${A}:key/${id}`,
   'AWS::KMS::ReplicaKey': (id) => `arn:${P}:kms:${R}:${A}:key/${id}`,
   'AWS::S3::Bucket': (n) => `arn:${P}:s3:::${n}`,
   'AWS::DynamoDB::Table': (n) => `arn:${P}:dynamodb:${R}:${A}:table/${n}`,
@@ -318,7 +320,7 @@ class TemplateResolver {
       ?? props.FunctionName ?? props.QueueName ?? props.TopicName ?? props.TrailName ?? props.ManagedPolicyName
       ?? props.StateMachineName ?? (type === 'AWS::Events::EventBus' ? props.Name : undefined);
     if (explicit !== undefined) return this.resolve(explicit);
-    if (type === 'AWS::KMS::Key' || type === 'AWS::KMS::ReplicaKey') return fakeKeyId(logicalId);
+    if (type === 'AWS::KMS::Key' || type === 'AWS::KMS::ReplicaKey' || type === 'Custom::KmsCustomStoreKey') return fakeKeyId(logicalId);
     return type === 'AWS::S3::Bucket' ? logicalId.toLowerCase() : logicalId;
   }
 }

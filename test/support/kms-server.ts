@@ -26,6 +26,15 @@ export interface CreateKeyOptions {
   readonly description?: string;
 }
 
+/**
+ * More behaviour from a module beside this one (custom key stores: kms-custom-key-stores.ts). It
+ * answers its own operations and keys, and undefined for anything that is not its own.
+ */
+export interface KmsServerExtension {
+  readonly operations: readonly string[];
+  dispatch(operation: string, input: Record<string, unknown>): Promise<object | undefined> | object | undefined;
+}
+
 /** Decides whether a call with this encryption context is allowed (a key-policy stand-in). */
 export type ContextPolicy = (operation: KmsOperation, context: Record<string, string>) => boolean;
 
@@ -71,6 +80,7 @@ export class LocalKmsServer {
   private throttleRemaining = 0;
   private throttleOperations?: ReadonlySet<KmsOperation>;
   private latencyMs = 0;
+  private readonly extensions: KmsServerExtension[] = [];
 
   private constructor(
     readonly region: string,
@@ -117,6 +127,11 @@ export class LocalKmsServer {
     if (!key.multiRegion) throw new Error(`${key.keyId} is not a multi-Region key`);
     key.regions.add(region);
     return this.arn(key.keyId, region);
+  }
+
+  /** Adds the operations and keys of another module (e.g. custom key stores). */
+  extend(extension: KmsServerExtension): void {
+    this.extensions.push(extension);
   }
 
   disableKey(keyArnOrId: string): void {
@@ -197,9 +212,16 @@ export class LocalKmsServer {
         if (this.latencyMs > 0) setTimeout(send, this.latencyMs);
         else send();
       };
+      const fail = (err: unknown) => {
+        // Extensions throw errors carrying a KMS exception name in `type`.
+        const named = (err as { type?: unknown } | undefined)?.type;
+        const type = err instanceof Error && typeof named === 'string' ? named : 'KMSInternalException';
+        const message = err instanceof Error ? err.message : String(err);
+        reply(type === 'KMSInternalException' ? 500 : 400, { __type: type, message }, type);
+      };
       try {
         const operation = this.operationOf(req);
-        this.calls[operation]++;
+        if ((OPERATIONS as readonly string[]).includes(operation)) this.calls[operation]++;
         if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) {
           throw new KmsFault('MissingAuthenticationTokenException', 'Request is missing a SigV4 signature');
         }
@@ -208,10 +230,9 @@ export class LocalKmsServer {
           throw new KmsFault('ThrottlingException', 'Rate exceeded');
         }
         const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-        reply(200, this.dispatch(operation, input));
+        this.answer(operation, input).then((body) => reply(200, body), fail);
       } catch (err) {
-        const fault = err instanceof KmsFault ? err : new KmsFault('KMSInternalException', String(err));
-        reply(fault.type === 'KMSInternalException' ? 500 : 400, { __type: fault.type, message: fault.message }, fault.type);
+        fail(err);
       }
     });
   }
@@ -219,8 +240,20 @@ export class LocalKmsServer {
   private operationOf(req: http.IncomingMessage): KmsOperation {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.replace(/^TrentService\./, '') as KmsOperation;
-    if (!OPERATIONS.includes(operation)) throw new KmsFault('UnknownOperationException', `Unsupported operation ${target}`);
+    const extended = this.extensions.some((e) => e.operations.includes(operation));
+    if (!OPERATIONS.includes(operation) && !extended) throw new KmsFault('UnknownOperationException', `Unsupported operation ${target}`);
     return operation;
+  }
+
+  /** An extension's answer for its own operations and keys, else the server's. */
+  private async answer(operation: KmsOperation, input: Record<string, unknown>): Promise<object> {
+    for (const extension of this.extensions) {
+      if (!extension.operations.includes(operation)) continue;
+      const answer = await extension.dispatch(operation, input);
+      if (answer !== undefined) return answer;
+    }
+    if (!OPERATIONS.includes(operation)) throw new KmsFault('UnknownOperationException', `Unsupported operation ${operation}`);
+    return this.dispatch(operation, input);
   }
 
   private dispatch(operation: KmsOperation, input: Record<string, unknown>): object {

@@ -8,7 +8,7 @@ import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
 import { branchVariants, keyPolicyDocument, unresolvedParts } from '../../lint/key-policy';
 import { isPrimaryStack, PrimaryKeyLink, primaryKeyLink } from '../../lint/replica-link';
-import { KEY_TYPES, KMS_REPLICA_KEY } from '../../lint/rule';
+import { KEY_TYPES, KMS_CUSTOM_STORE_KEY, KMS_REPLICA_KEY } from '../../lint/rule';
 import { CfnResource, constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
 
@@ -78,11 +78,12 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
       .flatMap(([logicalId, resource]) => {
         const props = resource.Properties ?? {};
         const keyArn = names.arnOf(logicalId)!;
-        // A replica has its primary's spec and usage: known when the primary is in the input.
+        // A replica has its primary's spec and usage: known when the primary is in the input; a key
+        // in a custom key store is always symmetric.
         const link = resource.Type === KMS_REPLICA_KEY ? primaryKeyLink(resource) : undefined;
         const primary = link ? primaryResource(inputs, link) : undefined;
         const specOf = primary?.Properties ?? props;
-        const isKey = resource.Type === 'AWS::KMS::Key' || primary !== undefined;
+        const isKey = resource.Type === 'AWS::KMS::Key' || resource.Type === KMS_CUSTOM_STORE_KEY || primary !== undefined;
         const keySpec = typeof specOf.KeySpec === 'string' ? specOf.KeySpec : isKey ? 'SYMMETRIC_DEFAULT' : 'unknown';
         const keyUsage = typeof specOf.KeyUsage === 'string' ? specOf.KeyUsage : isKey ? 'ENCRYPT_DECRYPT' : 'unknown';
         const path = constructPath(resource);

@@ -120,7 +120,8 @@ function syntheticArn(stackName: string, logicalId: string, type: string, proper
     case 'AWS::IAM::Role': return `arn:aws:iam::${THIS_ACCOUNT}:role/${name('RoleName')}`;
     case 'AWS::IAM::User': return `arn:aws:iam::${THIS_ACCOUNT}:user/${name('UserName')}`;
     case 'AWS::KMS::Key':
-    case 'AWS::KMS::ReplicaKey': return `arn:aws:kms:${REGION_TOKEN}:${THIS_ACCOUNT}:key/${stackName}-${logicalId}`;
+    case 'AWS::KMS::ReplicaKey':
+    case 'Custom::KmsCustomStoreKey': return `arn:aws:kms:${REGION_TOKEN}:${THIS_ACCOUNT}:key/${stackName}-${logicalId}`;
     default: return undefined;
   }
 }

@@ -1,0 +1,316 @@
+import { CustomResource, Duration, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, ITaggable } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
+import { Construct } from 'constructs';
+import { KEY_MANAGEMENT_ACTIONS } from './handler';
+import { CustomKeyStoreType, ICustomKeyStore } from './store-base';
+import { xksKeyIdProblems } from './validation';
+import { assertNoProblems } from '../errors';
+import { ActionKind, expandActions, kindOf } from '../key/action-catalogue';
+import { KeyActions } from '../key/actions';
+import { actionsOfCapability, KeyCapability, sortedUnion } from '../key/capability';
+import { KeyService } from '../key/key-service';
+import { KeyUser } from '../key/key-user';
+import { KeyOrigin, ManagedKeyProps } from '../key/managed-key';
+import { buildKeyPolicyStatements, KeyPolicyPosture, PolicyAccess } from '../key/policy-model';
+import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from '../key/policy-size';
+import { pinnedGrantee } from '../key/service-principals';
+import { aliasName, aliasProblems, capabilityProblems, pendingWindowProblems } from '../key/validation';
+
+/** Properties of a CustomStoreKey: those of ManagedKey, the store and (for XKS) the external key. */
+export interface CustomStoreKeyProps extends ManagedKeyProps {
+  /** The custom key store that holds the key material. */
+  readonly keyStore: ICustomKeyStore;
+
+  /**
+   * The external key (its label on the HSM behind the XKS proxy) that backs the key; required in an
+   * external key store, not allowed in a CloudHSM key store. Make one with `xks-proxy keys create`.
+   * @default - none (CloudHSM key stores generate the key material in the cluster)
+   */
+  readonly xksKeyId?: string;
+}
+
+/**
+ * A KMS key in a custom key store (an `ExternalKeyStore` or a `CloudHsmKeyStore`), made by the
+ * store's custom resource because `AWS::KMS::Key` cannot name a custom key store. The key policy
+ * comes from the same policy model as `ManagedKey` (administrators and users separated, the
+ * CreateGrant guard, STRICT or IAM_DELEGATED), updates go through PutKeyPolicy, and a key leaving
+ * the stack is kept (RETAIN) or scheduled for deletion with its pending window. Implements
+ * `kms.IKey`, so aws-cdk-lib grants and `encryptionKey` props work with it.
+ *
+ * Keys in custom key stores are single-Region symmetric encryption keys without automatic
+ * rotation, as KMS requires; ManagedKey props that ask for anything else fail at synth.
+ */
+export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
+  public readonly keyArn: string;
+  public readonly keyId: string;
+  /** The store that holds the key. */
+  public readonly keyStore: ICustomKeyStore;
+  /** The external key id (XKS), if any. */
+  public readonly xksKeyId?: string;
+  /** The policy posture. */
+  public readonly posture: KeyPolicyPosture;
+  /** The custom resource that manages the key. */
+  public readonly resource: CustomResource;
+  /** Tags of the key (stack tags flow here too). */
+  public readonly tags: TagManager;
+
+  private readonly props: CustomStoreKeyProps;
+  private readonly administrators: iam.IPrincipal[];
+  private readonly users: KeyUser[] = [];
+  private readonly services: KeyService[] = [];
+  private readonly extraStatements: iam.PolicyStatement[] = [];
+  private readonly grantees: iam.IPrincipal[] = [];
+  private readonly aliasNames: string[] = [];
+
+  constructor(scope: Construct, id: string, props: CustomStoreKeyProps) {
+    super(scope, id);
+    this.props = props;
+    this.keyStore = props.keyStore;
+    this.xksKeyId = props.xksKeyId;
+    this.posture = props.posture ?? KeyPolicyPosture.IAM_DELEGATED;
+    this.administrators = [...(props.administrators ?? [])];
+    const pendingWindow = props.pendingWindow ?? Duration.days(30);
+    assertNoProblems(this, [...unsupportedProblems(props), ...pendingWindowProblems(pendingWindow), ...aliasProblems(props.aliases ?? [])]);
+
+    this.tags = new TagManager(TagType.KEY_VALUE, 'Custom::KmsCustomStoreKey');
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: props.keyStore.serviceToken,
+      resourceType: 'Custom::KmsCustomStoreKey',
+      properties: {
+        CustomKeyStoreId: props.keyStore.keyStoreId,
+        Origin: props.keyStore.keyStoreType,
+        XksKeyId: props.xksKeyId,
+        Description: props.description,
+        KeyPolicy: Lazy.any({ produce: () => this.policyDocument() }),
+        PendingWindowInDays: String(pendingWindow.toDays()),
+        Enabled: String(props.enabled ?? true),
+        Tags: Lazy.any({ produce: () => this.tags.renderTags() }),
+      },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // The handler's IAM policy must exist before it creates the key.
+    this.resource.node.addDependency(props.keyStore.handlerRole);
+    this.keyId = this.resource.ref;
+    this.keyArn = this.resource.getAttString('Arn');
+
+    for (const user of props.users ?? []) this.addUser(user);
+    for (const service of props.services ?? []) this.addService(service);
+    for (const alias of props.aliases ?? []) this.addAlias(alias);
+    this.node.addValidation({ validate: () => this.policyProblems() });
+  }
+
+  /** A reference to this key for L1 constructs. */
+  public get keyRef(): kmsRefs.KeyReference {
+    return { keyArn: this.keyArn, keyId: this.keyId };
+  }
+
+  /** Adds a key user: a principal, a capability and conditions. */
+  public addUser(user: KeyUser): void {
+    const problems = capabilityProblems(user.capability, kms.KeySpec.SYMMETRIC_DEFAULT, kms.KeyUsage.ENCRYPT_DECRYPT);
+    assertNoProblems(this, [...user._problems(this), ...problems]);
+    this.users.push(user);
+  }
+
+  /** Adds an AWS service principal that may use the key. */
+  public addService(service: KeyService): void {
+    this.services.push(service);
+  }
+
+  /** Adds an alias (`orders` becomes `alias/orders`). */
+  public addAlias(alias: string): kms.Alias {
+    const name = aliasName(alias);
+    assertNoProblems(this, aliasProblems([...this.aliasNames, name]));
+    this.aliasNames.push(name);
+    return new kms.Alias(this, `Alias${this.aliasNames.length === 1 ? '' : this.aliasNames.length}`, { aliasName: name, targetKey: this });
+  }
+
+  /** The alias names of this key, with their `alias/` prefix. */
+  public get aliases(): string[] {
+    return [...this.aliasNames];
+  }
+
+  /** Adds a statement to the key policy (an escape hatch; prefer users and grants). */
+  public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+    this.extraStatements.push(statement);
+    return { statementAdded: true, policyDependable: this.resource };
+  }
+
+  /** Grants explicit actions (IAM_DELEGATED: the principal's IAM policy; STRICT: the key policy). */
+  public grant(granteeAsGiven: iam.IGrantable, ...actionsAsGiven: string[]): iam.Grant {
+    // The same action catalogue and service-principal pinning as ManagedKey.grant.
+    const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
+    const expanded = expandActions(actionsAsGiven, {
+      keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT, multiRegion: false, importedMaterial: false,
+    });
+    const forbidden = this.posture === KeyPolicyPosture.STRICT
+      ? expanded.actions.filter((action) => kindOf(action) === ActionKind.ADMINISTER || kindOf(action) === ActionKind.POLICY)
+      : [];
+    assertNoProblems(this, [
+      ...expanded.problems.map((problem) => `grant: ${problem}`),
+      ...(forbidden.length > 0
+        ? [`grant: ${forbidden.join(', ')} give power over the key, which in the STRICT posture only administrators and the policy manager hold: ` +
+          'pass the principal in administrators, or grant only use (grantDecrypt, grantEncrypt, ...)']
+        : []),
+    ]);
+    const actions = expanded.actions;
+    this.grantees.push(grantee.grantPrincipal);
+    const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
+    if (this.posture === KeyPolicyPosture.IAM_DELEGATED) return iam.Grant.addToPrincipalOrResource(options);
+    const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal] });
+    return iam.Grant.addStatementToResourcePolicy({ ...options, statement });
+  }
+
+  /** Grants decryption. */
+  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grantCapability(grantee, KeyCapability.DECRYPT);
+  }
+
+  /** Grants encryption and data-key generation. */
+  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grantCapability(grantee, KeyCapability.ENCRYPT);
+  }
+
+  /** Grants encryption and decryption. */
+  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grantCapability(grantee, KeyCapability.ENCRYPT_DECRYPT);
+  }
+
+  /** Not possible: keys in custom key stores are symmetric encryption keys. */
+  public grantSign(grantee: iam.IGrantable): iam.Grant {
+    return this.grantCapability(grantee, KeyCapability.SIGN);
+  }
+
+  /** Not possible: keys in custom key stores are symmetric encryption keys. */
+  public grantVerify(grantee: iam.IGrantable): iam.Grant {
+    return this.grantCapability(grantee, KeyCapability.VERIFY);
+  }
+
+  /** Not possible: keys in custom key stores are symmetric encryption keys. */
+  public grantSignVerify(grantee: iam.IGrantable): iam.Grant {
+    return this.grantCapability(grantee, KeyCapability.SIGN_VERIFY);
+  }
+
+  /** Not possible: keys in custom key stores are symmetric encryption keys. */
+  public grantGenerateMac(grantee: iam.IGrantable): iam.Grant {
+    return this.grantCapability(grantee, KeyCapability.GENERATE_MAC);
+  }
+
+  /** Not possible: keys in custom key stores are symmetric encryption keys. */
+  public grantVerifyMac(grantee: iam.IGrantable): iam.Grant {
+    return this.grantCapability(grantee, KeyCapability.VERIFY_MAC);
+  }
+
+  /** The statements of the key policy, as the policy model builds them (grants included). */
+  public policyStatements(): iam.PolicyStatement[] {
+    const statements = buildKeyPolicyStatements({
+      posture: this.posture,
+      accountRoot: new iam.AccountRootPrincipal(),
+      administration: this.administration(),
+      policyManagement: this.posture === KeyPolicyPosture.STRICT
+        ? { sid: 'KeyManagementByItsHandler', principals: [this.keyStore.handlerRole], actions: [...KEY_MANAGEMENT_ACTIONS] }
+        : undefined,
+      uses: [...this.aliasManagement(), ...this.userAccesses(), ...this.serviceAccesses()],
+      createGrantGuard: this.props.createGrantGuard ?? true,
+    });
+    const guard = statements.length > 0 && statements[statements.length - 1].effect === iam.Effect.DENY ? [statements.pop()!] : [];
+    return [...statements, ...this.extraStatements, ...guard];
+  }
+
+  private grantCapability(grantee: iam.IGrantable, capability: KeyCapability): iam.Grant {
+    assertNoProblems(this, capabilityProblems(capability, kms.KeySpec.SYMMETRIC_DEFAULT, kms.KeyUsage.ENCRYPT_DECRYPT));
+    return this.grant(grantee, ...actionsOfCapability(capability, kms.KeySpec.SYMMETRIC_DEFAULT));
+  }
+
+  private policyDocument(): iam.PolicyDocument {
+    return new iam.PolicyDocument({ statements: this.policyStatements(), minimize: true });
+  }
+
+  private administration(): PolicyAccess | undefined {
+    if (this.administrators.length === 0) return undefined;
+    const actions = sortedUnion(KeyActions.ADMINISTER, this.posture === KeyPolicyPosture.IAM_DELEGATED ? KeyActions.CHANGE_POLICY : []);
+    return { sid: 'KeyAdministration', principals: this.administrators, actions };
+  }
+
+  /** STRICT: aliases are CloudFormation resources, so their deployer needs the alias actions. */
+  private aliasManagement(): PolicyAccess[] {
+    if (this.posture !== KeyPolicyPosture.STRICT || this.aliasNames.length === 0) return [];
+    const deployer = this.props.policyManager;
+    if (!deployer) return [];
+    return [{ sid: 'AliasManagementForCloudFormation', principals: [deployer], actions: ['kms:CreateAlias', 'kms:DeleteAlias', 'kms:DescribeKey', 'kms:UpdateAlias'] }];
+  }
+
+  private userAccesses(): PolicyAccess[] {
+    return this.users.map((user) => ({
+      sid: `Use${pascal(user.capability)}`,
+      principals: [user.principal],
+      actions: actionsOfCapability(user.capability, kms.KeySpec.SYMMETRIC_DEFAULT),
+      conditions: user._conditions(this),
+    }));
+  }
+
+  private serviceAccesses(): PolicyAccess[] {
+    return this.services.map((service) => {
+      const access = service._access(this, kms.KeySpec.SYMMETRIC_DEFAULT);
+      return { sid: `Service${service.name}`, principals: [access.principal], actions: access.actions, conditions: access.conditions };
+    });
+  }
+
+  private policyProblems(): string[] {
+    const stack = Stack.of(this);
+    const problems: string[] = [];
+    if (this.posture === KeyPolicyPosture.STRICT && this.aliasNames.length > 0 && !this.props.policyManager) {
+      problems.push('a STRICT key with aliases needs policyManager: the principal that deploys the stack (CloudFormation creates the aliases), ' +
+        'e.g. iam.Role.fromRoleArn(this, "Deployer", "arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1")');
+    }
+    if (!this.props.allowAdministratorAsUser) {
+      const identity = (p: iam.IPrincipal) => JSON.stringify(stack.resolve(p.policyFragment.principalJson));
+      const managers = new Set(this.administrators.map(identity));
+      const both = [...this.users.map((u) => u.principal), ...this.grantees].filter((p) => managers.has(identity(p)));
+      if (both.length > 0) {
+        problems.push(`${[...new Set(both.map((p) => (Construct.isConstruct(p) ? p.node.path : identity(p))))].join(', ')} is both administrator and user of the key: ` +
+          'use separate principals (separation of duties), or set allowAdministratorAsUser: true');
+      }
+    }
+    const resolved = stack.resolve(this.policyDocument());
+    const size = keyPolicySize(resolved);
+    if (size > KEY_POLICY_MAX_BYTES) {
+      problems.push(`the key policy is about ${size} bytes, over the ${KEY_POLICY_MAX_BYTES}-byte limit of KMS; the biggest statements: ${biggestStatements(resolved, 3).join(', ')}`);
+    }
+    return problems;
+  }
+}
+
+/** What KMS does not allow for a key in a custom key store. */
+function unsupportedProblems(props: CustomStoreKeyProps): string[] {
+  const problems: string[] = [];
+  const store = props.keyStore;
+  if (props.rotation?.enabled === true || props.rotation?.period !== undefined) {
+    problems.push('a key in a custom key store cannot rotate automatically: remove the rotation settings (rotate by creating a new key, or rotate the external key in the HSM)');
+  }
+  if (props.multiRegion) problems.push('a key in a custom key store cannot be multi-Region: remove multiRegion, or use a ManagedKey');
+  if (props.keySpec !== undefined && props.keySpec !== kms.KeySpec.SYMMETRIC_DEFAULT) {
+    problems.push(`a key in a custom key store must be SYMMETRIC_DEFAULT, not ${props.keySpec} (asymmetric and HMAC keys cannot live in custom key stores): remove keySpec, or use a ManagedKey`);
+  }
+  if (props.keyUsage !== undefined && props.keyUsage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
+    problems.push(`a key in a custom key store must have key usage ENCRYPT_DECRYPT, not ${props.keyUsage}: remove keyUsage`);
+  }
+  if (props.origin === KeyOrigin.EXTERNAL) {
+    problems.push('a key in a custom key store cannot take imported key material (origin EXTERNAL): remove origin; the store provides the key material');
+  }
+  if (store.keyStoreType === CustomKeyStoreType.EXTERNAL_KEY_STORE) {
+    if (props.xksKeyId === undefined) problems.push('a key in an external key store needs xksKeyId: the label of its AES-256 key on the HSM (make one with `xks-proxy keys create`)');
+    else problems.push(...xksKeyIdProblems(props.xksKeyId));
+  } else if (props.xksKeyId !== undefined) {
+    problems.push('xksKeyId is only for keys in an external key store: remove it (a CloudHSM key store generates the key material)');
+  }
+  if (props.policyManager !== undefined && props.posture !== KeyPolicyPosture.STRICT) {
+    problems.push('policyManager applies only to the STRICT posture: remove it or set posture: KeyPolicyPosture.STRICT');
+  }
+  return problems;
+}
+
+function pascal(value: string): string {
+  return value.toLowerCase().split(/[_\s-]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}

@@ -394,7 +394,7 @@ export class KeyAuditTrail extends Construct {
     const streams = `${logGroupArn}:log-stream:*`;
     logsRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [streams] }));
     acceptFinding(logsRole, 'IAM5', 'CloudTrail names the log streams it creates in the trail\'s own log group (<account>_CloudTrail_<region>); the resource is that one group\'s streams.',
-      [`Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${logGroupName}:log-stream:*`]);
+      [`Resource::arn:<AWS::Partition>:logs:${nagPlaceholder(stack.region, 'AWS::Region')}:${nagPlaceholder(stack.account, 'AWS::AccountId')}:log-group:${logGroupName}:log-stream:*`]);
 
     const trail = new cloudtrail.CfnTrail(this, 'Trail', {
       trailName,
@@ -531,6 +531,11 @@ class TopicWithRole implements events.IRuleTarget {
   public bind(): events.RuleTargetConfig {
     return { arn: this.topic.topicArn, role: this.role, input: this.input, targetResource: this.topic };
   }
+}
+
+/** How cdk-nag writes a pseudo parameter in a finding: the value when known, else `<AWS::...>`. */
+function nagPlaceholder(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? `<${pseudo}>` : value;
 }
 
 function pascal(value: string): string {

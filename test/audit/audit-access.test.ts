@@ -33,7 +33,9 @@ const topicKey = KeyAccess.of(template, trail.topicKey!);
 const publisherArn = topicKey.principalArn(trail.eventPublisherRole);
 
 /** Our evaluator over a key's resolved policy. */
-function evaluate(key: KeyAccess, principal: string, action: string, context: Record<string, string>, encryptionContext?: Record<string, string>) {
+function evaluate(
+  key: KeyAccess, principal: string, action: string, context: Record<string, string>, encryptionContext?: Record<string, string>,
+) {
   return evaluateKeyAccess({ keyPolicy: key.keyPolicy as any, request: { principal, action, keyArn: key.keyArn, context, encryptionContext } }).decision;
 }
 
@@ -64,7 +66,8 @@ describe('the log group key: CloudWatch Logs, for this log group only', () => {
   const logs = `logs.${REGION}.amazonaws.com`;
 
   test('another account is denied (iam-simulate)', async () => {
-    expect(await logsKey.canDo(logs, 'kms:GenerateDataKey', { 'aws:SourceAccount': OTHER, 'kms:EncryptionContext:aws:logs:arn': LOG_GROUP_ARN })).toBe('ImplicitlyDenied');
+    const context = { 'aws:SourceAccount': OTHER, 'kms:EncryptionContext:aws:logs:arn': LOG_GROUP_ARN };
+    expect(await logsKey.canDo(logs, 'kms:GenerateDataKey', context)).toBe('ImplicitlyDenied');
   });
 
   test.each<[string, string, Record<string, string>, string]>([

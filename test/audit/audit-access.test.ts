@@ -36,7 +36,8 @@ const publisherArn = topicKey.principalArn(trail.eventPublisherRole);
 function evaluate(
   key: KeyAccess, principal: string, action: string, context: Record<string, string>, encryptionContext?: Record<string, string>,
 ) {
-  return evaluateKeyAccess({ keyPolicy: key.keyPolicy as any, request: { principal, action, keyArn: key.keyArn, context, encryptionContext } }).decision;
+  const request = { principal, action, keyArn: key.keyArn, context, encryptionContext };
+  return evaluateKeyAccess({ keyPolicy: key.keyPolicy as any, request }).decision;
 }
 
 describe('the trail key: CloudTrail, for this trail only', () => {
@@ -84,7 +85,9 @@ describe('the topic: EventBridge and CloudWatch alarms of this account may publi
   const topicArn = topicKey.resolve({ Ref: logicalIdOf(trail.topic) });
   const topicPolicy = topicKey.resolve(Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument);
   const trust = topicKey.resolve(resources[logicalIdOf(trail.eventPublisherRole)].Properties.AssumeRolePolicyDocument);
-  const simulate = (policy: object, principalArn: string, action: string, resourceArn: string, context: Record<string, string>, identityPolicies: any[] = []) =>
+  const simulate = (
+    policy: object, principalArn: string, action: string, resourceArn: string, context: Record<string, string>, identityPolicies: any[] = [],
+  ) =>
     simulateKeyRequest({ keyPolicy: policy, principalArn, action, keyArn: resourceArn, context, identityPolicies }).then((o) => o.decision);
 
   test('EventBridge assumes the publisher role for rules of this account only', async () => {

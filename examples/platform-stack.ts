@@ -15,6 +15,11 @@ import { KeyCapability, KeyPolicyPosture, KeyService, KeyUser, ManagedKey } from
 const DR_ACCOUNT = '222222222222';
 
 export class PlatformStack extends Stack {
+  /** The keys the audit stack watches. */
+  public readonly auditedKeys: ManagedKey[];
+  /** Platform operators, who also administer the audit trail's keys. */
+  public readonly operatorRole: iam.Role;
+
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
@@ -26,7 +31,7 @@ export class PlatformStack extends Stack {
       description: 'Monthly reports read order data of one tenant',
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
-    const operatorRole = new iam.Role(this, 'OperatorRole', {
+    const operatorRole = this.operatorRole = new iam.Role(this, 'OperatorRole', {
       description: 'Platform operators (through SSO)',
       assumedBy: new iam.AccountRootPrincipal(),
     });
@@ -69,6 +74,7 @@ export class PlatformStack extends Stack {
       versioned: true,
     });
     receipts.grantRead(reportingRole);
+    this.auditedKeys = [ordersKey, paymentsKey];
 
     // Release signing: CI signs, the service verifies.
     new ManagedKey(this, 'ReleaseSigningKey', {

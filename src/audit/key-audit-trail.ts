@@ -149,6 +149,13 @@ export interface KeyAuditTrailProps {
   readonly metricNamespace?: string;
 
   /**
+   * The largest event pattern EventBridge accepts in this account, in characters (a quota that can
+   * be raised up to 4,096). Each watched key adds its ARN to every key rule.
+   * @default 2048
+   */
+  readonly maxEventPatternSize?: number;
+
+  /**
    * Name of the CloudWatch dashboard.
    * @default - a name derived from the construct path
    */
@@ -201,11 +208,13 @@ export class KeyAuditTrail extends Construct {
   private readonly labels = new Set<string>();
   private readonly metricNamespace: string;
   private readonly auditDashboard: KeyAuditDashboard;
+  private readonly maxEventPatternSize: number;
 
   constructor(scope: Construct, id: string, props: KeyAuditTrailProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
     this.metricNamespace = props.metricNamespace ?? 'KmsKeyAudit';
+    this.maxEventPatternSize = props.maxEventPatternSize ?? 2048;
     assertNoProblems(this, [
       ...existingTrailProblems(props),
       ...(props.existingTrail || props.existingTrailArn ? [] : kmsEventProblems(props.managementEvents, props.excludeManagementEventSources)),
@@ -271,6 +280,7 @@ export class KeyAuditTrail extends Construct {
     this.auditDashboard.addEventRules([...this.ruleByEvent].map(([event, rule]) => ({ title: eventTitle(event), ruleName: rule.ruleName })));
 
     if (this.logGroup) this.addAccountMetricFilters(this.logGroup, props.deniedCallsThreshold ?? 1);
+    this.node.addValidation({ validate: () => this.quotaProblems() });
   }
 
   /**
@@ -313,6 +323,28 @@ export class KeyAuditTrail extends Construct {
   /** The key ARNs the rules are narrowed to (empty: the whole account). */
   public get watchedKeys(): string[] {
     return [...this.watchedKeyArns];
+  }
+
+  /** EventBridge's pattern size quota and CloudWatch Logs' 100 metric filters per log group. */
+  private quotaProblems(): string[] {
+    const problems: string[] = [];
+    // An ARN known only at deploy time counts as the longest key ARN (GovCloud, multi-Region id).
+    const longest = 'x'.repeat(Math.max(...this.watchedKeyArns.map((arn) => (Token.isUnresolved(arn) ? 90 : arn.length)), 0));
+    const scope = { keyArns: this.watchedKeyArns.map(() => longest), customKeyStoreIds: this.watchedKeyStoreIds.map((id) => (Token.isUnresolved(id) ? 'cks-xxxxxxxxxxxxxxxxx' : id)) };
+    for (const event of this.ruleByEvent.keys()) {
+      const size = JSON.stringify(eventPattern(event, scope)).length;
+      if (size > this.maxEventPatternSize) {
+        problems.push(`watching ${this.watchedKeyArns.length} keys makes the ${event} rule's event pattern about ${size} characters, over the ` +
+          `${this.maxEventPatternSize} EventBridge accepts: split the keys over several KeyAuditTrails (existingTrailArn for all but one), ` +
+          'or raise the event pattern size quota (up to 4,096) and set maxEventPatternSize');
+        break;
+      }
+    }
+    const filters = this.logGroup ? 2 + 2 * this.labels.size : 0;
+    if (filters > 100) {
+      problems.push(`watching ${this.labels.size} keys needs ${filters} metric filters on one log group, over CloudWatch Logs' 100: split the keys over several KeyAuditTrails`);
+    }
+    return problems;
   }
 
   private minimumRetentionDays(props: KeyAuditTrailProps): number {

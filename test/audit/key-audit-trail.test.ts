@@ -362,3 +362,31 @@ describe('bad input', () => {
     expect(() => Template.fromStack(stack)).toThrow(/Stack\/Existing.*ReadOnly.*KMS12/s);
   });
 });
+
+describe('quotas', () => {
+  const arn = (i: number) => `arn:aws:kms:us-east-1:111111111111:key/${String(i).padStart(8, '0')}-12ab-34cd-56ef-1234567890ab`;
+  /** Synthesizes the app (the checks run at synth; no template is needed). */
+  const synth = (stack: Stack) => () => (stack.node.root as App).synth();
+
+  test("watching more keys than EventBridge's 2,048-character event pattern holds fails at synth", () => {
+    const stack = newStack();
+    const trail = new KeyAuditTrail(stack, 'Audit');
+    for (let i = 0; i < 30; i++) trail.watchKeyArn(arn(i));
+    expect(synth(stack)).toThrow(/watching 30 keys makes the .* rule's event pattern about \d+ characters, over the 2048/);
+  });
+
+  test('a raised quota lets the same keys through', () => {
+    const stack = newStack();
+    const trail = new KeyAuditTrail(stack, 'Audit', { maxEventPatternSize: 4096 });
+    for (let i = 0; i < 30; i++) trail.watchKeyArn(arn(i));
+    expect(synth(stack)).not.toThrow();
+  });
+
+  test.each([[15, false], [25, true]])('%i keys known only at deploy time (counted as the longest key ARN): fails %s', (count, fails) => {
+    const stack = newStack();
+    const trail = new KeyAuditTrail(stack, 'Audit');
+    for (let i = 0; i < count; i++) trail.watch(new ManagedKey(stack, `Key${i}`));
+    if (fails) expect(synth(stack)).toThrow(/over the 2048/);
+    else expect(synth(stack)).not.toThrow();
+  });
+});

@@ -221,6 +221,7 @@ export class KeyAuditTrail extends Construct {
       ...retentionProblems(props.logRetention ?? logs.RetentionDays.ONE_YEAR, this.minimumRetentionDays(props)),
       ...(props.topic ? sameRegionProblems(this, props.topic, 'topic') : []),
       ...namespaceProblems(this.metricNamespace),
+      ...(props.trailName !== undefined ? trailNameProblems(props.trailName) : []),
     ]);
 
     if (props.existingTrail || props.existingTrailArn) {
@@ -591,6 +592,13 @@ function existingTrailProblems(props: KeyAuditTrailProps): string[] {
     }
   }
   return problems;
+}
+
+/** CloudTrail's naming rules for trails. */
+function trailNameProblems(name: string): string[] {
+  if (Token.isUnresolved(name)) return [];
+  const valid = /^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?![._-])){1,126}[A-Za-z0-9]$/.test(name) && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+  return valid ? [] : [`trailName '${name}' is not a valid trail name: 3-128 letters, digits, periods, underscores and dashes, starting and ending with a letter or digit, no two of . _ - in a row, not an IP address`];
 }
 
 function namespaceProblems(namespace: string): string[] {

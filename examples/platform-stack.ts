@@ -18,6 +18,10 @@ const DR_ACCOUNT = '222222222222';
 export class PlatformStack extends Stack {
   /** The backup key: a multi-Region primary that app.ts replicates to the DR Regions. */
   public readonly backupKey: MultiRegionKey;
+  /** The keys the audit stack watches. */
+  public readonly auditedKeys: ManagedKey[];
+  /** Platform operators, who also administer the audit trail's keys. */
+  public readonly operatorRole: iam.Role;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -32,7 +36,7 @@ export class PlatformStack extends Stack {
       description: 'Monthly reports read order data of one tenant',
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
-    const operatorRole = new iam.Role(this, 'OperatorRole', {
+    const operatorRole = this.operatorRole = new iam.Role(this, 'OperatorRole', {
       description: 'Platform operators (through SSO)',
       roleName: PhysicalName.GENERATE_IF_NEEDED,
       assumedBy: new iam.AccountRootPrincipal(),
@@ -76,6 +80,7 @@ export class PlatformStack extends Stack {
       versioned: true,
     });
     receipts.grantRead(reportingRole);
+    this.auditedKeys = [ordersKey, paymentsKey];
 
     // Release signing: CI signs, the service verifies.
     new ManagedKey(this, 'ReleaseSigningKey', {

@@ -5,3 +5,4 @@ export * from './lint';
 export * from './envelope';
 export * from './replica';
 export * from './keystore';
+export * from './audit';

@@ -34,11 +34,23 @@ export interface CloudWatchLogsServiceOptions {
 /** Options of CloudTrail's access to a key. */
 export interface CloudTrailServiceOptions {
   /**
-   * The trail that may use the key (`aws:SourceArn`).
+   * The trail that may use the key (`aws:SourceArn` and `kms:EncryptionContext:aws:cloudtrail:arn`).
    * @default - every trail of the key's account
    */
   readonly trailArn?: string;
 }
+
+/** Options of CloudWatch alarms' access to the key of an encrypted SNS topic. */
+export interface CloudWatchAlarmsServiceOptions {
+  /**
+   * The alarms that may publish (`aws:SourceArn`, wildcards allowed).
+   * @default - every alarm of the key's account and Region
+   */
+  readonly alarmArn?: string;
+}
+
+/** What a service needs to publish to an SNS topic encrypted with the key (SNS makes the calls). */
+const PUBLISH_TO_ENCRYPTED_TOPIC: string[] = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 /**
  * An AWS service principal that may use a key. Every service statement carries
@@ -66,7 +78,7 @@ export class KeyService {
   public static cloudTrail(options: CloudTrailServiceOptions = {}): KeyService {
     return new KeyService('CloudTrail', (scope) => {
       const stack = Stack.of(scope);
-      const trails = `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`;
+      const trails = options.trailArn ?? `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`;
       return {
         principal: new iam.ServicePrincipal('cloudtrail.amazonaws.com'),
         actions: [...KeyActions.GENERATE_DATA_KEY],
@@ -74,6 +86,38 @@ export class KeyService {
           options.trailArn ? sourceArn(options.trailArn) : sourceAccount(stack.account),
           { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trails } },
         ),
+      };
+    });
+  }
+
+  /**
+   * CloudTrail reading the key's metadata (`kms:DescribeKey`) when a trail is created or updated.
+   * DescribeKey requests carry no encryption context, so this is a statement of its own beside
+   * {@link KeyService.cloudTrail}.
+   */
+  public static cloudTrailDescribeKey(options: CloudTrailServiceOptions = {}): KeyService {
+    return new KeyService('CloudTrailDescribeKey', (scope) => {
+      const stack = Stack.of(scope);
+      return {
+        principal: new iam.ServicePrincipal('cloudtrail.amazonaws.com'),
+        actions: [...KeyActions.DESCRIBE],
+        conditions: options.trailArn ? sourceArn(options.trailArn) : sourceAccount(stack.account),
+      };
+    });
+  }
+
+  /**
+   * CloudWatch alarms publishing to an SNS topic encrypted with the key, pinned to the key's
+   * account and to its alarms.
+   */
+  public static cloudWatchAlarms(options: CloudWatchAlarmsServiceOptions = {}): KeyService {
+    return new KeyService('CloudWatchAlarms', (scope) => {
+      const stack = Stack.of(scope);
+      const alarms = options.alarmArn ?? `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`;
+      return {
+        principal: new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+        actions: [...PUBLISH_TO_ENCRYPTED_TOPIC],
+        conditions: mergeConditions(sourceAccount(stack.account), sourceArn(alarms)),
       };
     });
   }

@@ -77,3 +77,18 @@ describe('the demo app', () => {
       'The 3 key policies give the same principals the same capabilities');
   });
 });
+
+describe("the demo app's audit stack", () => {
+  const app = buildDemoApp();
+  const audit = app.node.findChild('Audit') as Stack;
+  const template = synthTemplate(audit);
+
+  test('a KeyAuditTrail watching the orders and payments keys, with lint-clean key policies', () => {
+    template.resourceCountIs('AWS::CloudTrail::Trail', 1);
+    const pattern = JSON.stringify(Object.values(template.findResources('AWS::Events::Rule'))[0].Properties.EventPattern);
+    expect(pattern.match(/Platform:ExportsOutputFnGetAtt(OrdersKey|PaymentsKey)/g)?.sort()).toEqual([
+      'Platform:ExportsOutputFnGetAttOrdersKey', 'Platform:ExportsOutputFnGetAttPaymentsKey',
+    ]);
+    expect(KeyPolicyLinter.lintTemplate(template.toJSON())).toEqual([]);
+  });
+});

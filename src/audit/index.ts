@@ -1,0 +1,3 @@
+export * from './key-audit-trail';
+export { KeyAuditEvent } from './kms-events';
+export * from './key-store-alarm-options';

@@ -6,9 +6,9 @@ import { CAPABILITIES } from './capabilities';
 import { analyseCell, Cell } from './cell';
 import { IdentityIndex, identityPrincipals } from './identity';
 import { ExplainInput, ResourceNames, THIS_ACCOUNT } from './principals';
-import { KEY_TYPES } from '../../lint/rule';
-import { constructPath, isOpaque, KMS_DEFAULT_KEY_POLICY, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
+import { constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
+import { keyKindOf } from '../keys';
 
 /** Where a row comes from. */
 export type RowSource =
@@ -61,10 +61,10 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
   const identities = new IdentityIndex(contexts.flatMap((c) => c.identities));
   const keys = contexts.flatMap(({ input, names }) =>
     Object.entries(input.template.Resources ?? {})
-      .filter(([, resource]) => KEY_TYPES.includes(resource.Type))
+      .filter(([, resource]) => keyKindOf(resource) !== undefined)
       .map(([logicalId, resource]) => {
         const props = resource.Properties ?? {};
-        const written = props.KeyPolicy === undefined ? KMS_DEFAULT_KEY_POLICY : resolveIntrinsics(props.KeyPolicy, input.template);
+        const written = resolveIntrinsics(keyKindOf(resource)!.keyPolicy(props), input.template);
         const keyPolicy = principalsResolved(names.concretize(written), names);
         const keyArn = names.arnOf(logicalId)!;
         const keySpec = typeof props.KeySpec === 'string' ? props.KeySpec : resource.Type === 'AWS::KMS::Key' ? 'SYMMETRIC_DEFAULT' : 'unknown';

@@ -32,6 +32,8 @@ export interface KeyKind {
   readonly type: string;
   /** Properties whose change replaces the key: a new key, new key material, the old one deleted or retained. */
   readonly replacedBy: readonly string[];
+  /** A replica shares its key material with its primary: deleting it deletes no material. */
+  readonly sharesKeyMaterial?: boolean;
   /** The key policy as written (CloudFormation applies KMS's default policy when there is none). */
   keyPolicy(properties: Readonly<Record<string, unknown>>): unknown;
   /** Lifecycle facts from the resolved properties. */
@@ -92,6 +94,7 @@ const REPLICA_KEY: KeyKind = {
     pendingWindowDays: factOf(p.PendingWindowInDays) ?? 30,
   }),
   replacedBy: ['PrimaryKeyArn'],
+  sharesKeyMaterial: true,
 };
 
 /** Every key resource type explain and diff know. */

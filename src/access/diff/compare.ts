@@ -19,10 +19,12 @@ export function diffSnapshots(base: Snapshot, head: Snapshot): DiffResult {
     keys.push({ head: refOf(key), changes: [added, ...accessChanges([], key.matrix.rows, head.capabilities)] });
   }
   for (const key of matching.removed) {
-    const deletes = deletesMaterial(key.removal.deletionPolicy);
+    const deletes = deletesMaterial(key.removal.deletionPolicy) && !key.sharesKeyMaterial;
     const summary = deletes
       ? `key removed: DeletionPolicy ${key.removal.deletionPolicy} schedules its key material for deletion in ${key.facts.pendingWindowDays} days; data encrypted under it becomes unreadable`
-      : `key removed from the stack; DeletionPolicy ${key.removal.deletionPolicy} keeps the key in the account`;
+      : deletesMaterial(key.removal.deletionPolicy)
+        ? `key removed: DeletionPolicy ${key.removal.deletionPolicy} deletes this replica; its key material remains in the primary`
+        : `key removed from the stack; DeletionPolicy ${key.removal.deletionPolicy} keeps the key in the account`;
     keys.push({ base: refOf(key), changes: [{ kind: 'key-removed', effect: deletes ? 'weaker' : 'less-access', summary, deletesKeyMaterial: deletes }] });
   }
   const { added, resolved } = findingChanges(base.findings, head.findings, matching.pairs);
@@ -46,14 +48,14 @@ function settingChanges({ base, head }: KeyPair): Change[] {
 
   const replacedBy = Object.keys(head.replacementProperties).filter((name) => base.replacementProperties[name] !== head.replacementProperties[name]);
   if (replacedBy.length > 0) {
-    const deletes = deletesMaterial(base.removal.updateReplacePolicy);
+    const deletes = deletesMaterial(base.removal.updateReplacePolicy) && !base.sharesKeyMaterial;
     const what = replacedBy.map((name) => `${name} ${base.replacementProperties[name] ?? '(unset)'} → ${head.replacementProperties[name] ?? '(unset)'}`).join(', ');
     changes.push({
       kind: 'key-replaced',
       effect: deletes ? 'weaker' : 'neutral',
       summary: `${what} replaces the key: new key material; ${deletes
         ? `UpdateReplacePolicy ${base.removal.updateReplacePolicy} schedules the old key for deletion, and data encrypted under it becomes unreadable`
-        : `UpdateReplacePolicy ${base.removal.updateReplacePolicy} keeps the old key`}`,
+        : base.sharesKeyMaterial ? 'the old key material remains in its primary' : `UpdateReplacePolicy ${base.removal.updateReplacePolicy} keeps the old key`}`,
       setting: replacedBy.join(', '),
       deletesKeyMaterial: deletes,
     });

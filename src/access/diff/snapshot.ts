@@ -34,6 +34,8 @@ export interface Removal {
 }
 
 export interface KeySnapshot extends KeyRef {
+  /** The key material lives on elsewhere (a replica's primary): deleting this key deletes none. */
+  readonly sharesKeyMaterial: boolean;
   readonly facts: KeyFacts;
   readonly removal: Removal;
   /** The resolved properties whose change replaces the key, as text, by name. */
@@ -79,6 +81,7 @@ export function snapshotTemplates(inputs: readonly ExplainInput[]): Snapshot {
         resourceType: resource.Type,
         aliases: [...(aliases.get(logicalId) ?? [])].sort(),
         facts: kind.facts(properties),
+        sharesKeyMaterial: kind.sharesKeyMaterial === true,
         removal: { deletionPolicy: policyName(resource.DeletionPolicy), updateReplacePolicy: policyName(resource.UpdateReplacePolicy) },
         replacementProperties,
         posture: postureOf(matrix),

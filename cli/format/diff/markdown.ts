@@ -23,10 +23,12 @@ const ICON: Record<Change['effect'], string> = {
 
 const VERDICT_ICON = { 'new-access': '🔴', 'new-findings': '🟠', 'changed': '✅', 'no-change': '✅' } as const;
 
-/** Text taken from templates, safe in a table cell and as inline text: no markup, links, HTML or line breaks. */
+/** Text taken from templates, safe in a table cell and as inline text: no markup, links, mentions, HTML or line breaks. */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/[\r\n]+/g, ' ')
+    // A zero-width space breaks GitHub's autolinks (URLs, www., e-mail) and @mentions.
+    .replace(/:\/\/|www\.|@/gi, (match) => (match === '@' ? '@\u200b' : `${match.slice(0, -1)}\u200b${match.slice(-1)}`))
     .replace(/[\\`*_[\]()#!|<>~&@$]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : `\\${ch}`));
 }
 

@@ -31,7 +31,7 @@ function validator(schemaFile: string, draft2020 = false) {
 /** marked is published as ES modules; its UMD build loads under jest's CommonJS. */
 function renderMarkdown(markdown: string): string {
   const umd = path.join(path.dirname(require.resolve('marked/package.json')), 'lib', 'marked.umd.js');
-  const { marked } = require(umd);
+  const { marked } = createRequire(__filename)(umd);
   return marked.parse(markdown, { async: false, gfm: true }) as string;
 }
 
@@ -181,9 +181,10 @@ describe('markdown, rendered by marked', () => {
       (template.Resources!.Reader as any) = { ...template.Resources!.Reader, Metadata: { 'aws:cdk:path': hostile } };
       return template;
     };
-    for (const [dir, statements] of [[base, [ADMIN_ALL]], [head, [ADMIN_ALL, allow('Reader', ['kms:Decrypt'])]]] as const) {
+    const sides: [string, object[]][] = [[base, [ADMIN_ALL]], [head, [ADMIN_ALL, allow('Reader', ['kms:Decrypt'])]]];
+    for (const [dir, statements] of sides) {
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify(withPath(statements as object[])));
+      fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify(withPath(statements)));
     }
     const { code, stdout } = await run(base, head, '--format', 'markdown');
     expect(code).toBe(1);

@@ -79,7 +79,10 @@ const CASES: Case[] = [
   },
   {
     name: 'another account\'s callerAccount condition is dropped / added',
-    base: ({ admin }) => ({ administrators: [admin], users: [KeyUser.crossAccount(DR_ACCOUNT, KeyCapability.DECRYPT, { callerAccount: DR_ACCOUNT })] }),
+    base: ({ admin }) => ({
+      administrators: [admin],
+      users: [KeyUser.crossAccount(DR_ACCOUNT, KeyCapability.DECRYPT, { callerAccount: DR_ACCOUNT })],
+    }),
     head: ({ admin }) => ({ administrators: [admin], users: [KeyUser.crossAccount(DR_ACCOUNT, KeyCapability.DECRYPT)] }),
     forward: { kind: 'conditions-widened', principal: `account ${DR_ACCOUNT}`, conditionKinds: ['caller-account'], crossAccount: true },
     backward: { kind: 'conditions-narrowed', principal: `account ${DR_ACCOUNT}`, conditionKinds: ['caller-account'], crossAccount: true },

@@ -1,5 +1,5 @@
 /** Compares BASE and HEAD: keys added, removed and changed, access per principal and capability, new lint findings. */
-import { Cell, MatrixRow } from '../explain';
+import { Cell, ExplainedKey, MatrixRow, RowCandidate } from '../explain';
 import { Change, ChangeEffect, ConditionKind, DiffFinding, DiffResult, KeyDiff } from './changes';
 import { KeyPair, matchKeys } from './match';
 import { KeySnapshot, KeyRef, Snapshot, StackFinding } from './snapshot';
@@ -9,14 +9,14 @@ export function diffSnapshots(base: Snapshot, head: Snapshot): DiffResult {
   const matching = matchKeys(base.keys, head.keys);
   const keys: KeyDiff[] = [];
   for (const pair of matching.pairs) {
-    const changes = [...settingChanges(pair), ...accessChanges(pair.base.matrix.rows, pair.head.matrix.rows, head.capabilities)];
+    const changes = [...settingChanges(pair), ...accessChanges(pair.base.explained, pair.head.explained, head.capabilities)];
     if (changes.length > 0 || pair.matchedBy === 'alias') {
       keys.push({ base: refOf(pair.base), head: refOf(pair.head), matchedBy: pair.matchedBy, changes });
     }
   }
   for (const key of matching.added) {
     const added: Change = { kind: 'key-added', effect: 'neutral', summary: `new ${key.resourceType}` };
-    keys.push({ head: refOf(key), changes: [added, ...accessChanges([], key.matrix.rows, head.capabilities)] });
+    keys.push({ head: refOf(key), changes: [added, ...accessChanges(undefined, key.explained, head.capabilities)] });
   }
   for (const key of matching.removed) {
     const deletes = deletesMaterial(key.removal.deletionPolicy) && !key.sharesKeyMaterial;
@@ -125,16 +125,20 @@ const KIND_TEXT: Record<ConditionKind, string> = {
   'other': 'condition',
 };
 
-/** Compares the matrices cell by cell; a principal without a row has no access. */
-export function accessChanges(baseRows: readonly MatrixRow[], headRows: readonly MatrixRow[], capabilities: DiffResult['capabilities']): Change[] {
-  const baseByPrincipal = new Map(baseRows.map((row) => [row.principal, row]));
-  const headByPrincipal = new Map(headRows.map((row) => [row.principal, row]));
-  const principals = [...new Set([...headRows, ...baseRows].map((row) => row.principal))];
+/**
+ * Compares the matrices cell by cell. A principal with a row on one side only is evaluated on the
+ * other side too: it may have had access there through a row of its own, `*`, NotPrincipal or IAM.
+ * Without a BASE key (a new key), it had none.
+ */
+export function accessChanges(baseKey: ExplainedKey | undefined, headKey: ExplainedKey, capabilities: DiffResult['capabilities']): Change[] {
+  const rowsOf = (key: ExplainedKey | undefined) => new Map((key?.matrix.rows ?? []).map((row) => [row.principal, row]));
+  const [baseByPrincipal, headByPrincipal] = [rowsOf(baseKey), rowsOf(headKey)];
+  const principals = [...new Set([...headByPrincipal.keys(), ...baseByPrincipal.keys()])];
   const changes: Change[] = [];
   for (const principal of principals) {
-    const baseRow = baseByPrincipal.get(principal);
-    const headRow = headByPrincipal.get(principal);
-    const principalSource = (headRow ?? baseRow)!.source;
+    const baseRow = baseByPrincipal.get(principal) ?? rowOn(baseKey, headKey.candidates.get(principal));
+    const headRow = headByPrincipal.get(principal) ?? rowOn(headKey, baseKey?.candidates.get(principal));
+    const principalSource = (headByPrincipal.get(principal) ?? baseByPrincipal.get(principal))!.source;
     for (const { id: capability, label } of capabilities) {
       const before = baseRow?.cells[capability];
       const after = headRow?.cells[capability];
@@ -206,6 +210,11 @@ export function accessChanges(baseRows: readonly MatrixRow[], headRows: readonly
     }
   }
   return changes;
+}
+
+/** A principal's row on a key, when there is a key and a principal. */
+function rowOn(key: ExplainedKey | undefined, candidate: RowCandidate | undefined): MatrixRow | undefined {
+  return key && candidate ? key.rowFor(candidate) : undefined;
 }
 
 /**

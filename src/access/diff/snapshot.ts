@@ -5,7 +5,7 @@
 import { LintFinding } from '../../lint/finding';
 import { lintTemplate } from '../../lint/lint';
 import { CfnTemplate, constructPath, isOpaque, resolveIntrinsics } from '../../lint/template';
-import { AccessReport, explainTemplates, ExplainInput, KeyMatrix } from '../explain';
+import { AccessReport, CAPABILITIES, ExplainedKey, explainKeys, ExplainInput, KeyMatrix } from '../explain';
 import { factOf, KeyFacts, keyKindOf, propertiesOf } from '../keys';
 
 /**
@@ -42,6 +42,8 @@ export interface KeySnapshot extends KeyRef {
   readonly replacementProperties: Readonly<Record<string, string | undefined>>;
   readonly posture: Posture;
   readonly matrix: KeyMatrix;
+  /** The key as explain sees it: the other side's principals are evaluated against it too. */
+  readonly explained: ExplainedKey;
 }
 
 /** A lint finding with the stack it was found in. */
@@ -57,8 +59,7 @@ export interface Snapshot {
 
 /** Builds one side of the diff from its templates (all deploying to one account). */
 export function snapshotTemplates(inputs: readonly ExplainInput[]): Snapshot {
-  const report = explainTemplates(inputs);
-  const matrices = new Map(report.keys.map((key) => [`${key.stackName}\u0000${key.logicalId}`, key]));
+  const explained = new Map(explainKeys(inputs).map((key) => [`${key.matrix.stackName}\u0000${key.matrix.logicalId}`, key]));
   const keys: KeySnapshot[] = [];
   const findings: StackFinding[] = [];
   for (const { stackName, template } of inputs) {
@@ -66,8 +67,8 @@ export function snapshotTemplates(inputs: readonly ExplainInput[]): Snapshot {
     const aliases = aliasesByKey(template);
     for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
       const kind = keyKindOf(resource);
-      const matrix = matrices.get(`${stackName}\u0000${logicalId}`);
-      if (!kind || !matrix) continue;
+      const key = explained.get(`${stackName}\u0000${logicalId}`);
+      if (!kind || !key) continue;
       const properties = propertiesOf(resolveIntrinsics(resource.Properties ?? {}, template));
       const replacementProperties: Record<string, string | undefined> = {};
       for (const name of kind.replacedBy) {
@@ -84,12 +85,13 @@ export function snapshotTemplates(inputs: readonly ExplainInput[]): Snapshot {
         sharesKeyMaterial: kind.sharesKeyMaterial === true,
         removal: { deletionPolicy: policyName(resource.DeletionPolicy), updateReplacePolicy: policyName(resource.UpdateReplacePolicy) },
         replacementProperties,
-        posture: postureOf(matrix),
-        matrix,
+        posture: postureOf(key.matrix),
+        matrix: key.matrix,
+        explained: key,
       });
     }
   }
-  return { keys, findings, capabilities: report.capabilities };
+  return { keys, findings, capabilities: CAPABILITIES.map(({ id, label }) => ({ id, label })) };
 }
 
 function policyName(value: unknown): string {

@@ -7,10 +7,10 @@
  *
  *   npx tsx bench/explain.ts [--stacks 100] [--keys-per-stack 10]
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { runExplain } from '../cli/explain';
 import { loadInputs } from '../cli/load';
+import { writeAssembly } from './support/key-assembly';
 
 const OUT = path.join(__dirname, 'out', 'explain-assembly');
 const ROUNDS = 3;
@@ -20,67 +20,6 @@ function argument(name: string, fallback: number): number {
   const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer, got ${process.argv[index + 1]}`);
   return value;
-}
-
-const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-const role = (service: string) => ({
-  Type: 'AWS::IAM::Role',
-  Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] } },
-});
-
-function keyResources(k: number): Record<string, unknown> {
-  const id = (name: string) => `${name}${k}`;
-  return {
-    [id('Admin')]: role('ec2.amazonaws.com'),
-    [id('Writer')]: role('lambda.amazonaws.com'),
-    [id('Reader')]: role('lambda.amazonaws.com'),
-    [id('Auditor')]: role('lambda.amazonaws.com'),
-    [id('AuditorPolicy')]: {
-      Type: 'AWS::IAM::Policy',
-      Properties: {
-        PolicyName: 'audit',
-        Roles: [{ Ref: id('Auditor') }],
-        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Decrypt'], Resource: getAtt(id('Key')) }] },
-      },
-    },
-    [id('Key')]: {
-      Type: 'AWS::KMS::Key',
-      Metadata: { 'aws:cdk:path': `Bench/Key${k}/Resource` },
-      Properties: {
-        EnableKeyRotation: true,
-        KeyPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*' },
-            { Effect: 'Allow', Principal: { AWS: getAtt(id('Admin')) }, Action: ['kms:DescribeKey', 'kms:PutKeyPolicy', 'kms:EnableKey', 'kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:TagResource'], Resource: '*' },
-            {
-              Effect: 'Allow',
-              Principal: { AWS: getAtt(id('Writer')) },
-              Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptTo'],
-              Resource: '*',
-              Condition: { 'StringEquals': { 'kms:EncryptionContext:table': `t${k}` }, 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['table', 'pk'] } },
-            },
-            { Effect: 'Allow', Principal: { AWS: getAtt(id('Reader')) }, Action: ['kms:Decrypt', 'kms:ReEncryptFrom'], Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } } },
-            { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*', Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } } },
-          ],
-        },
-      },
-    },
-  };
-}
-
-function writeAssembly(stacks: number, keysPerStack: number): void {
-  fs.rmSync(OUT, { recursive: true, force: true });
-  fs.mkdirSync(OUT, { recursive: true });
-  const artifacts: Record<string, unknown> = {};
-  for (let s = 0; s < stacks; s++) {
-    const resources = {};
-    for (let k = 0; k < keysPerStack; k++) Object.assign(resources, keyResources(k));
-    const templateFile = `Bench${s}.template.json`;
-    fs.writeFileSync(path.join(OUT, templateFile), JSON.stringify({ Resources: resources }));
-    artifacts[`Bench${s}`] = { type: 'aws:cloudformation:stack', properties: { templateFile } };
-  }
-  fs.writeFileSync(path.join(OUT, 'manifest.json'), JSON.stringify({ version: '48.0.0', artifacts }));
 }
 
 function median(values: number[]): number {
@@ -98,7 +37,7 @@ async function main(): Promise<void> {
   const stacks = argument('stacks', 100);
   const keysPerStack = argument('keys-per-stack', 10);
   const keys = stacks * keysPerStack;
-  writeAssembly(stacks, keysPerStack);
+  writeAssembly(OUT, stacks, keysPerStack);
   const sink = { stdout: (s: string) => void s.length, stderr: (s: string) => process.stderr.write(s) };
   const load: number[] = [];
   const explain: Record<string, number[]> = { markdown: [], html: [], json: [] };

@@ -180,7 +180,8 @@ test('new access: the comment names the grant, SARIF goes to code scanning, the 
   const posted = fs.readFileSync(path.join(work, 'posted.md'), 'utf-8');
   expect(posted.split('\n')[0]).toBe('<!-- cdk-kms-patterns diff -->');
   expect(posted).toContain('## 🔴 Key access review: New key access: 1 change gives new access');
-  expect(posted).toMatch(/\| 🔴 \| Orders\/ReaderRole\/Resource \| decrypt \| ❌ \| ✅ \| access gained \|/);
+  // Synthesized without the CDK CLI, the template has no path metadata: roles show by logical id.
+  expect(posted).toMatch(/\| 🔴 \| Orders\/ReaderRole[0-9A-F]{8} \| decrypt \| ❌ \| ✅ \| access gained \|/);
   expect(fs.readFileSync(ghLog, 'utf-8')).toMatch(/gh api -X POST repos\/acme\/orders\/issues\/7\/comments -F body=@/);
   expect(result.used).toEqual([{ uses: 'github/codeql-action/upload-sarif@v3', with: { sarif_file: result.outputs.lint.sarif, category: 'cdk-kms-patterns' } }]);
   expect(JSON.parse(fs.readFileSync(result.outputs.lint.sarif, 'utf-8')).version).toBe('2.1.0');

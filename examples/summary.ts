@@ -1,69 +1,28 @@
 /**
- * Prints what the policy model says about every ManagedKey of an app: aliases, rotation, and a
- * table of principals and what each may do.
+ * Prints, for every ManagedKey of an app, its aliases, rotation and posture (from the construct)
+ * and who may do what with it: the access matrix of the synthesized template, from the same
+ * public API and evaluator as `cdk-kms-patterns explain` (so the two never disagree).
  */
-import { Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct, IConstruct } from 'constructs';
-import { ManagedKey } from '../src';
-import { CAPABILITIES } from '../src/access/explain/capabilities';
-import { CREATE_GRANT_GUARD_SID } from '../src/key/policy-model';
+import { App, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { KeyAccessCell, KeyAccessExplainer, KeyAccessMatrix, KeyAccessStatus, ManagedKey } from '../src';
 
-/** Who a principal is, in words a reviewer recognises. */
-function principalLabel(principal: iam.IPrincipal, stack: Stack): string {
-  if (principal instanceof iam.AccountRootPrincipal) return 'account root (delegates to IAM)';
-  if (principal instanceof iam.AnyPrincipal) return 'anyone';
-  if (Construct.isConstruct(principal)) return principal.node.path;
-  const json = stack.resolve(principal.policyFragment.principalJson);
-  const text = [json.AWS, json.Service].flat().filter((v) => v !== undefined).map(readable).join(', ');
-  return text.includes('cfn-exec-role') ? 'CloudFormation execution role' : text;
+/** A condition in a few words: the CreateGrant guard by its meaning, others without their operator. */
+function conditionText(condition: string): string {
+  if (/kms:GrantIsForAWSResource/i.test(condition)) return 'for AWS resources only';
+  return condition.replace(/^not \((.*)\)$/, 'not $1').replace(/(^|not |AND )[A-Za-z:]+ (?=\S+ = )/g, '$1');
 }
 
-/** A resolved CloudFormation value as text, with `${Ref}` placeholders for intrinsics. */
-function readable(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value?.Ref) return `\${${value.Ref}}`;
-  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(readable).join(value['Fn::Join'][0]);
-  if (value?.['Fn::Sub']) return String(value['Fn::Sub']);
-  if (value?.['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
-  return JSON.stringify(value);
-}
-
-function conditionKeys(statement: iam.PolicyStatement): string[] {
-  return Object.values(statement.conditions as Record<string, Record<string, unknown>>).flatMap((keys) => Object.keys(keys));
-}
-
-/**
- * One row per principal: capability label -> cell text. A principal may do what any of its
- * statements allows; a cell without conditions wins over conditional ones.
- */
-function accessRows(key: ManagedKey): Map<string, Map<string, string>> {
-  const stack = Stack.of(key);
-  const symmetric = key.keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
-  const rows = new Map<string, Map<string, string>>();
-  for (const statement of key.policyStatements()) {
-    if (statement.effect !== iam.Effect.ALLOW) continue;
-    const granted = (action: string) => statement.actions.includes(action) || statement.actions.includes('kms:*');
-    const conditions = conditionKeys(statement);
-    for (const principal of statement.principals) {
-      const row = rows.get(principalLabel(principal, stack)) ?? new Map<string, string>();
-      for (const capability of CAPABILITIES) {
-        if (capability.usages && !capability.usages.includes(key.keyUsage)) continue;
-        if (!capability.actions(symmetric).some(granted)) continue;
-        const cell = conditions.length > 0 ? `if ${conditions.join(' & ')}` : 'yes';
-        const before = row.get(capability.label);
-        row.set(capability.label, before === undefined ? cell : before === 'yes' || cell === 'yes' ? 'yes' : `${before} or ${cell.slice(3)}`);
-      }
-      rows.set(principalLabel(principal, stack), row);
-    }
+function cellText(cell: KeyAccessCell): string {
+  const via = cell.viaIam ? ' via IAM' : cell.crossAccount ? ' cross-account' : '';
+  const texts = cell.conditions.map(conditionText);
+  const conditions = texts.length === 0 ? '' : ` ${texts.every((t) => t.startsWith('for ')) ? '' : 'if '}${texts.join(' & ')}`;
+  switch (cell.status) {
+    case KeyAccessStatus.ALLOWED: return `yes${via}`;
+    case KeyAccessStatus.CONDITIONAL: return `${conditions.trim()}${via}`;
+    case KeyAccessStatus.PARTIAL: return `partly (${cell.allowedActions.join(', ')})${conditions}${via}`;
+    default: return '';
   }
-  // The CreateGrant guard (a conditional Deny) narrows every grant to AWS resources.
-  const guarded = key.policyStatements().some((s) => s.sid === CREATE_GRANT_GUARD_SID);
-  for (const row of guarded ? rows.values() : []) {
-    if (row.has('create grant')) row.set('create grant', 'for AWS resources only');
-  }
-  return rows;
 }
 
 function table(headers: string[], rows: string[][]): string {
@@ -72,19 +31,35 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** The summary of every ManagedKey under `scope`, as text. */
+/** The matrices of every key in the app's synthesized stacks, by stack name and logical id. */
+function matrices(app: App): Map<string, KeyAccessMatrix> {
+  const templates = app.synth().stacks.map((stack) => ({
+    stackName: stack.stackName,
+    template: stack.template,
+    account: /^\d{12}$/.test(stack.environment.account) ? stack.environment.account : undefined,
+    region: /^[a-z]{2}(-[a-z]+)+-\d$/.test(stack.environment.region) ? stack.environment.region : undefined,
+  }));
+  return new Map(KeyAccessExplainer.explainTemplates(templates).map((m) => [`${m.stackName}/${m.logicalId}`, m]));
+}
+
+/** The summary of every ManagedKey under `scope` (an app), as text. */
 export function summarizeKeys(scope: IConstruct): string {
+  const byKey = matrices(scope.node.root as App);
   const keys = scope.node.findAll().filter((c): c is ManagedKey => c instanceof ManagedKey);
   return keys.map((key) => {
-    const rows = accessRows(key);
-    const columns = CAPABILITIES.map((c) => c.label).filter((label) => [...rows.values()].some((row) => row.has(label)));
+    const stack = Stack.of(key);
+    const matrix = byKey.get(`${stack.stackName}/${stack.getLogicalId(key.resource)}`);
+    const rows = (matrix?.rows ?? []).map((row) => [row.principal, ...row.cells.map(cellText)]);
+    const labels = matrix?.rows[0]?.cells.map((c) => c.label) ?? [];
+    // Only the columns someone has.
+    const shown = labels.map((_, i) => i).filter((i) => rows.some((row) => row[i + 1] !== ''));
     const rotation = key.rotationEnabled ? `every ${key.rotationPeriodDays} days` : 'off (this key spec cannot rotate)';
     return [
       `## ${key.node.path}`,
       `aliases: ${key.aliases.join(', ') || '(none)'}   spec: ${key.keySpec}/${key.keyUsage}   posture: ${key.posture}` +
         `   rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`,
       '',
-      table(['principal', ...columns], [...rows].map(([principal, row]) => [principal, ...columns.map((c) => row.get(c) ?? '')])),
+      table(['principal', ...shown.map((i) => labels[i])], rows.map((row) => [row[0], ...shown.map((i) => row[i + 1])])),
       '',
     ].join('\n');
   }).join('\n');

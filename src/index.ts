@@ -3,3 +3,4 @@ export * from './key';
 export * from './xks';
 export * from './lint';
 export * from './envelope';
+export * from './access';

@@ -1,5 +1,5 @@
 /**
- * The `cdk-kms-patterns` command: `lint` and `explain`. Bundled into assets/cli/index.js (the
+ * The `cdk-kms-patterns` command: `lint`, `explain` and `diff`. Bundled into assets/cli/index.js (the
  * package's bin); `main(argv, io)` is also callable as a function (the demo does).
  */
 import { DIFF_USAGE, runDiff } from './diff';

@@ -59,6 +59,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'playwright-core',
     // Property-based tests of hostile-input classes.
     'fast-check',
+    // A real Markdown renderer for the diff's pull-request comment.
+    'marked',
     // Runtime code under lambda/ (bundled by esbuild at build time).
     '@aws-crypto/client-node',
     '@aws-sdk/client-kms',

@@ -79,7 +79,7 @@ function parseArgs(args: readonly string[]): ExplainArgs {
 // The account and Region each stack of a cloud assembly deploys to (`environment` of its manifest
 // artifact, `aws://<account>/<region>`), when concrete: CDK stacks with an `env` spell their own
 // account literally in ARNs, and explain must know it is their own.
-interface StackEnvironment {
+export interface StackEnvironment {
   readonly account?: string;
   readonly region?: string;
 }
@@ -94,7 +94,7 @@ interface Manifest {
 }
 
 /** Environments by stack name (named as cli/load.ts names them), for every cloud assembly among `inputs`. */
-function stackEnvironments(inputs: readonly string[]): Map<string, StackEnvironment> {
+export function stackEnvironments(inputs: readonly string[]): Map<string, StackEnvironment> {
   const result = new Map<string, StackEnvironment>();
   const visit = (dir: string, seen: Set<string>) => {
     const manifestPath = path.join(dir, 'manifest.json');
@@ -125,7 +125,7 @@ function stackEnvironments(inputs: readonly string[]): Map<string, StackEnvironm
 }
 
 /** The environment of a stack; nested stacks (`Parent/Logical`) deploy with their parent. */
-function environmentOf(environments: Map<string, StackEnvironment>, stackName: string): StackEnvironment {
+export function environmentOf(environments: Map<string, StackEnvironment>, stackName: string): StackEnvironment {
   for (let name = stackName; ; name = name.slice(0, name.lastIndexOf('/'))) {
     const environment = environments.get(name);
     if (environment) return environment;

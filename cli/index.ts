@@ -1,7 +1,8 @@
 /**
- * The `cdk-kms-patterns` command: `lint` and `explain`. Bundled into assets/cli/index.js (the
+ * The `cdk-kms-patterns` command: `lint`, `explain` and `diff`. Bundled into assets/cli/index.js (the
  * package's bin); `main(argv, io)` is also callable as a function (the demo does).
  */
+import { DIFF_USAGE, runDiff } from './diff';
 import { runExplain } from './explain';
 import { CliIo, EXIT_OK, EXIT_UNUSABLE_INPUT, PROCESS_IO, tolerateClosedOutput, UsageError } from './io';
 import { LINT_USAGE, runLint } from './lint';
@@ -13,6 +14,7 @@ export const USAGE = `Usage: cdk-kms-patterns <command> [options]
 Commands:
   lint      lint key policies, keys and trails (text, json or sarif output)
   explain   show who can do what with each key (markdown, html or json)
+  diff      what a change does to key access: BASE HEAD (text, markdown, json or sarif)
 
 Run 'cdk-kms-patterns <command> --help' for a command's options.
 `;
@@ -20,6 +22,7 @@ Run 'cdk-kms-patterns <command> --help' for a command's options.
 const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage?: string }> = {
   lint: { run: runLint, usage: LINT_USAGE },
   explain: { run: runExplain },
+  diff: { run: runDiff, usage: DIFF_USAGE },
 };
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit. */

@@ -8,7 +8,8 @@ const ACCOUNT = '111111111111';
 export const DR_REGIONS = ['eu-central-1', 'us-east-1'];
 
 export function buildDemoApp(outdir?: string): App {
-  const app = new App({ outdir });
+  // Path metadata (as the CDK CLI adds it): explain and the summary name principals by construct path.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
   const env = { account: ACCOUNT, region: 'eu-west-1' };
   const platform = new PlatformStack(app, 'Platform', { env });
   // One stack per DR Region; `cdk deploy --all` deploys them after Platform (they read its key's ARN).

@@ -1,72 +1,34 @@
 /**
- * Prints what the policy model says about every ManagedKey and ReplicaKey of an app: aliases,
- * rotation, and a table of principals and what each may do; for a multi-Region key, whether its
- * primary and replicas give the same principals the same capabilities.
+ * Prints, for every key of an app (ManagedKey, ReplicaKey, CustomStoreKey), its aliases, rotation,
+ * posture and key store (from the construct) and who may do what with it: the access matrix of the
+ * synthesized template, from the same public API and evaluator as `cdk-kms-patterns explain` (so
+ * the two never disagree); for a multi-Region key, whether its primary and replicas give the same
+ * principals the same capabilities.
  */
-import { Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct, IConstruct } from 'constructs';
-import { CustomStoreKey, ManagedKey, MultiRegionKey, ReplicaKey } from '../src';
-import { CAPABILITIES } from '../src/access/explain/capabilities';
-import { CREATE_GRANT_GUARD_SID } from '../src/key/policy-model';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import {
+  CustomStoreKey, KeyAccessCell, KeyAccessExplainer, KeyAccessMatrix, KeyAccessStatus, ManagedKey, MultiRegionKey, ReplicaKey,
+} from '../src';
 
-/** Who a principal is, in words a reviewer recognises. */
-function principalLabel(principal: iam.IPrincipal, stack: Stack): string {
-  if (principal instanceof iam.AccountRootPrincipal) return 'account root (delegates to IAM)';
-  if (principal instanceof iam.AnyPrincipal) return 'anyone';
-  if (Construct.isConstruct(principal)) return principal.node.path;
-  const json = stack.resolve(principal.policyFragment.principalJson);
-  const text = [json.AWS, json.Service].flat().filter((v) => v !== undefined).map(readable).join(', ');
-  return text.includes('cfn-exec-role') ? 'CloudFormation execution role' : text;
+type SummarizedKey = ManagedKey | ReplicaKey | CustomStoreKey;
+
+/** A condition in a few words: the CreateGrant guard by its meaning, others without their operator. */
+function conditionText(condition: string): string {
+  if (/kms:GrantIsForAWSResource/i.test(condition)) return 'for AWS resources only';
+  return condition.replace(/^not \((.*)\)$/, 'not $1').replace(/(^|not |AND )[A-Za-z:]+ (?=\S+ = )/g, '$1');
 }
 
-/** A resolved CloudFormation value as text, with `${Ref}` placeholders for intrinsics. */
-function readable(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value?.Ref) return `\${${value.Ref}}`;
-  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(readable).join(value['Fn::Join'][0]);
-  if (value?.['Fn::Sub']) return String(value['Fn::Sub']);
-  if (value?.['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
-  return JSON.stringify(value);
-}
-
-function conditionKeys(statement: iam.PolicyStatement): string[] {
-  return Object.values(statement.conditions as Record<string, Record<string, unknown>>).flatMap((keys) => Object.keys(keys));
-}
-
-/**
- * One row per principal: capability label -> cell text. A principal may do what any of its
- * statements allows; a cell without conditions wins over conditional ones.
- */
-function accessRows(key: SummarizedKey): Map<string, Map<string, string>> {
-  const stack = Stack.of(key);
-  // Keys in custom key stores are always symmetric encryption keys.
-  const { keySpec, keyUsage } = key instanceof CustomStoreKey ? { keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT } : key;
-  const symmetric = keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
-  const rows = new Map<string, Map<string, string>>();
-  for (const statement of key.policyStatements()) {
-    if (statement.effect !== iam.Effect.ALLOW) continue;
-    const granted = (action: string) => statement.actions.includes(action) || statement.actions.includes('kms:*');
-    const conditions = conditionKeys(statement);
-    for (const principal of statement.principals) {
-      const row = rows.get(principalLabel(principal, stack)) ?? new Map<string, string>();
-      for (const capability of CAPABILITIES) {
-        if (capability.usages && !capability.usages.includes(keyUsage)) continue;
-        if (!capability.actions(symmetric).some(granted)) continue;
-        const cell = conditions.length > 0 ? `if ${conditions.join(' & ')}` : 'yes';
-        const before = row.get(capability.label);
-        row.set(capability.label, before === undefined ? cell : before === 'yes' || cell === 'yes' ? 'yes' : `${before} or ${cell.slice(3)}`);
-      }
-      rows.set(principalLabel(principal, stack), row);
-    }
+function cellText(cell: KeyAccessCell): string {
+  const via = cell.viaIam ? ' via IAM' : cell.crossAccount ? ' cross-account' : '';
+  const texts = cell.conditions.map(conditionText);
+  const conditions = texts.length === 0 ? '' : ` ${texts.every((t) => t.startsWith('for ')) ? '' : 'if '}${texts.join(' & ')}`;
+  switch (cell.status) {
+    case KeyAccessStatus.ALLOWED: return `yes${via}`;
+    case KeyAccessStatus.CONDITIONAL: return `${conditions.trim()}${via}`;
+    case KeyAccessStatus.PARTIAL: return `partly (${cell.allowedActions.join(', ')})${conditions}${via}`;
+    default: return '';
   }
-  // The CreateGrant guard (a conditional Deny) narrows every grant to AWS resources.
-  const guarded = key.policyStatements().some((s) => s.sid === CREATE_GRANT_GUARD_SID);
-  for (const row of guarded ? rows.values() : []) {
-    if (row.has('create grant')) row.set('create grant', 'for AWS resources only');
-  }
-  return rows;
 }
 
 function table(headers: string[], rows: string[][]): string {
@@ -75,26 +37,16 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** The summary of every ManagedKey, ReplicaKey and CustomStoreKey under `scope`, as text. */
-export function summarizeKeys(scope: IConstruct): string {
-  const keys = scope.node.findAll().filter((c): c is SummarizedKey =>
-    c instanceof ManagedKey || c instanceof ReplicaKey || c instanceof CustomStoreKey);
-  const sections = keys.map((key) => {
-    const rows = accessRows(key);
-    const columns = CAPABILITIES.map((c) => c.label).filter((label) => [...rows.values()].some((row) => row.has(label)));
-    return [
-      `## ${key.node.path}`,
-      keyFacts(key),
-      '',
-      table(['principal', ...columns], [...rows].map(([principal, row]) => [principal, ...columns.map((c) => row.get(c) ?? '')])),
-      '',
-    ].join('\n');
-  });
-  const multiRegion = keys.filter((k): k is MultiRegionKey => k instanceof MultiRegionKey && k.replicas.length > 0).map(sameEverywhere);
-  return [...sections, ...multiRegion].join('\n');
+/** The matrices of every key in the app's synthesized stacks, by stack name and logical id. */
+function matrices(app: App): Map<string, KeyAccessMatrix> {
+  const templates = app.synth().stacks.map((stack) => ({
+    stackName: stack.stackName,
+    template: stack.template,
+    account: /^\d{12}$/.test(stack.environment.account) ? stack.environment.account : undefined,
+    region: /^[a-z]{2}(-[a-z]+)+-\d$/.test(stack.environment.region) ? stack.environment.region : undefined,
+  }));
+  return new Map(KeyAccessExplainer.explainTemplates(templates).map((m) => [`${m.stackName}/${m.logicalId}`, m]));
 }
-
-type SummarizedKey = ManagedKey | ReplicaKey | CustomStoreKey;
 
 /** The line under a key's heading: aliases, spec, posture, rotation, and where its material lives. */
 function keyFacts(key: SummarizedKey): string {
@@ -109,9 +61,47 @@ function keyFacts(key: SummarizedKey): string {
   return `${facts}   rotation: ${rotation}${key.multiRegion ? '   multi-Region primary' : ''}`;
 }
 
+/** The matrix of a key in the synthesized app. */
+function matrixOf(key: SummarizedKey, byKey: Map<string, KeyAccessMatrix>): KeyAccessMatrix | undefined {
+  const stack = Stack.of(key);
+  const resource = key instanceof CustomStoreKey ? key.resource.node.defaultChild as CfnResource : key.resource;
+  return byKey.get(`${stack.stackName}/${stack.getLogicalId(resource)}`);
+}
+
+/** A matrix's rows as text: [principal, cell, ...]. */
+function rowTexts(matrix: KeyAccessMatrix | undefined): string[][] {
+  return (matrix?.rows ?? []).map((row) => [row.principal, ...row.cells.map(cellText)]);
+}
+
+/** The summary of every key under `scope` (an app), as text. */
+export function summarizeKeys(scope: IConstruct): string {
+  const byKey = matrices(scope.node.root as App);
+  const keys = scope.node.findAll().filter((c): c is SummarizedKey =>
+    c instanceof ManagedKey || c instanceof ReplicaKey || c instanceof CustomStoreKey);
+  const sections = keys.map((key) => {
+    const matrix = matrixOf(key, byKey);
+    const rows = rowTexts(matrix);
+    const labels = matrix?.rows[0]?.cells.map((c) => c.label) ?? [];
+    // Only the columns someone has.
+    const shown = labels.map((_, i) => i).filter((i) => rows.some((row) => row[i + 1] !== ''));
+    return [
+      `## ${key.node.path}`,
+      keyFacts(key),
+      '',
+      table(['principal', ...shown.map((i) => labels[i])], rows.map((row) => [row[0], ...shown.map((i) => row[i + 1])])),
+      '',
+    ].join('\n');
+  });
+  const multiRegion = keys.filter((k): k is MultiRegionKey => k instanceof MultiRegionKey && k.replicas.length > 0)
+    .map((key) => sameEverywhere(key, byKey));
+  return [...sections, ...multiRegion].join('\n');
+}
+
 /** Whether the primary and every replica give the same principals the same capabilities. */
-function sameEverywhere(key: MultiRegionKey): string {
-  const text = (k: SummarizedKey) => JSON.stringify([...accessRows(k)].map(([p, row]) => [p, [...row].sort()]).sort());
+function sameEverywhere(key: MultiRegionKey, byKey: Map<string, KeyAccessMatrix>): string {
+  // Region-specific condition values (kms:ViaService endpoints) aside.
+  const text = (k: SummarizedKey) => JSON.stringify(rowTexts(matrixOf(k, byKey))
+    .map((row) => row.map((cell) => cell.replace(/[a-z]{2}(-[a-z]+)+-\d/g, '<region>'))).sort());
   const primary = text(key);
   const regions = [Stack.of(key).region, ...key.replicas.map((r) => r.region)];
   const differing = key.replicas.filter((replica) => text(replica) !== primary).map((r) => r.region);

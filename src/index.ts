@@ -6,3 +6,4 @@ export * from './envelope';
 export * from './replica';
 export * from './keystore';
 export * from './audit';
+export * from './access';

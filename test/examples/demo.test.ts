@@ -47,18 +47,26 @@ describe('the demo app', () => {
     fs.rmSync(outdir, { recursive: true, force: true });
   });
 
-  test('the summary separates administrators from users', () => {
+  test('the summary separates administrators from users, from the same matrix as explain', () => {
     const summary = summarizeKeys(app);
     const row = (key: string, principal: string) => {
       const section = summary.split('## ').find((s) => s.startsWith(`Platform/${key}`))!;
       return section.split('\n').find((line) => line.startsWith(`| ${principal} `))!;
     };
-    expect(row('OrdersKey', 'Platform/OperatorRole')).toMatch(/^\| Platform\/OperatorRole +\| yes +\| yes +\| yes +\| yes +\| +\| +\|/);
-    expect(row('OrdersKey', 'Platform/ReportingRole')).toContain('if kms:EncryptionContext:tenant');
-    expect(row('PaymentsKey', 'CloudFormation execution role')).toMatch(/\| yes/);
+    expect(row('OrdersKey', 'Platform/OperatorRole/Resource')).toMatch(/^\| Platform\/OperatorRole\/Resource +\| yes +\| yes +\| yes +\| yes +\| +\| +\| +\|$/);
+    expect(row('OrdersKey', 'Platform/ReportingRole/Resource')).toContain('if kms:EncryptionContext:tenant = acme');
+    expect(row('PaymentsKey', 'arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-${AWS::Region}')).toMatch(/\| yes/);
     expect(summary).toContain('posture: STRICT   rotation: every 180 days');
     expect(summary).toContain('rotation: off (this key spec cannot rotate)');
-    expect(row('OrdersKey', 'account root (delegates to IAM)')).toMatch(/\| for AWS resources only \|$/);
+    expect(row('OrdersKey', 'this account (root)')).toMatch(/\| for AWS resources only +\|$/);
+  });
+
+  test('a sign-only role is not shown able to verify (it may only fetch the public key)', () => {
+    const section = summarizeKeys(app).split('## ').find((s) => s.startsWith('Platform/ReleaseSigningKey'))!;
+    const header = section.split('\n').find((line) => line.startsWith('| principal'))!.split('|').map((c) => c.trim());
+    const ci = section.split('\n').find((line) => line.startsWith('| Platform/CiDeployRole/Resource'))!.split('|').map((c) => c.trim());
+    expect(ci[header.indexOf('sign')]).toBe('yes');
+    expect(ci[header.indexOf('verify')]).toBe('partly (kms:GetPublicKey)');
   });
 
   test('the backup key has a replica in each DR Region, and the three policies give the same capabilities', () => {

@@ -11,6 +11,7 @@ import { isPrimaryStack, PrimaryKeyLink, primaryKeyLink } from '../../lint/repli
 import { KEY_TYPES, KMS_CUSTOM_STORE_KEY, KMS_REPLICA_KEY } from '../../lint/rule';
 import { CfnResource, constructPath, isOpaque, Resolved, resolveIntrinsics, toArray } from '../../lint/template';
 import { accountOfRootEntry, CallerIdentity, parseCaller, PolicyDocument, statementsOf } from '../evaluator';
+import { keyKindOf } from '../keys';
 
 /** Where a row comes from. */
 export type RowSource =
@@ -54,7 +55,8 @@ export interface AccessReport {
   readonly keys: readonly KeyMatrix[];
 }
 
-interface RowCandidate {
+/** A principal a row is computed for: the caller the evaluator plays and its IAM policies. */
+export interface RowCandidate {
   readonly label: string;
   readonly caller: CallerIdentity;
   readonly identityPolicies: readonly PolicyDocument[];
@@ -67,6 +69,20 @@ const ALLOW_ALL: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: '*', 
 
 /** Builds the access matrix of every key in the templates. */
 export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport {
+  return { capabilities: CAPABILITIES.map(({ id, label }) => ({ id, label })), keys: explainKeys(inputs).map((key) => key.matrix) };
+}
+
+/** A key's matrix, the principals of its rows, and its row for any other principal (the diff asks BASE about HEAD's principals). */
+export interface ExplainedKey {
+  readonly matrix: KeyMatrix;
+  /** The principals of the matrix's rows, by label. */
+  readonly candidates: ReadonlyMap<string, RowCandidate>;
+  /** The row of a principal, with the IAM policies these templates give it when it is one of their roles or users. */
+  rowFor(candidate: RowCandidate): MatrixRow;
+}
+
+/** Like explainTemplates, keeping what it takes to compute more rows. */
+export function explainKeys(inputs: readonly ExplainInput[]): ExplainedKey[] {
   const contexts = inputs.map((input) => {
     const names = new ResourceNames(input);
     return { input, names, identities: identityPrincipals(input.stackName, input.template, names) };
@@ -89,19 +105,27 @@ export function explainTemplates(inputs: readonly ExplainInput[]): AccessReport 
         const path = constructPath(resource);
         const replicaOf = link ? `${link.stackPath ?? link.stackName} / ${link.logicalId}` : literalPrimaryArn(props.PrimaryKeyArn);
         const replicaFacts = resource.Type === KMS_REPLICA_KEY ? { region: input.region, primaryKey: replicaOf ?? 'unknown (given at deploy time)' } : {};
+        const policyAsWritten = keyKindOf(resource)?.keyPolicy(props) ?? props.KeyPolicy;
         // The same reading of the policy as lint's: JSON strings parsed, one matrix per Fn::If branch.
         const { variants, notJudged } = branchVariants((options) =>
-          keyPolicyDocument(resolveIntrinsics(props.KeyPolicy, input.template, options), input.template, options));
-        return variants.map(({ branch, value: written }): KeyMatrix => {
+          keyPolicyDocument(resolveIntrinsics(policyAsWritten, input.template, options), input.template, options));
+        return variants.map(({ branch, value: written }): ExplainedKey => {
           const keyPolicy = principalsResolved(names.concretize(written), names);
-          const rows = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
+          const { rows, candidates, rowOf } = rowsOf(keyPolicy, keyArn, keySpec, keyUsage, identities, names);
           const unresolved = [...unresolvedParts(written), ...(notJudged ? [notJudged] : [])].map((part) => names.displayName(part));
           const { stackName } = input;
-          return { stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, branch, unresolved, rows, ...replicaFacts };
+          const matrix: KeyMatrix = {
+            stackName, logicalId, constructPath: path, resourceType: resource.Type, keySpec, keyUsage, branch, unresolved, rows, ...replicaFacts,
+          };
+          const rowFor = (candidate: RowCandidate) => {
+            const known = candidate.caller.service ? undefined : identities.withArn(candidate.caller.arn);
+            return rowOf(known ? { ...candidate, identityPolicies: known.policies } : candidate);
+          };
+          return { matrix, candidates: new Map(candidates.map((c) => [c.label, c])), rowFor };
         });
       }),
   );
-  return { capabilities: CAPABILITIES.map(({ id, label }) => ({ id, label })), keys };
+  return keys;
 }
 
 /** The primary key resource a replica's metadata names, when it is among the inputs. */
@@ -122,7 +146,7 @@ function rowsOf(
   keyUsage: string,
   identities: IdentityIndex,
   names: ResourceNames,
-): MatrixRow[] {
+): { rows: MatrixRow[]; candidates: RowCandidate[]; rowOf: (candidate: RowCandidate) => MatrixRow } {
   // A replica's spec is its primary's, not in the template: most are symmetric.
   const symmetric = keySpec === 'SYMMETRIC_DEFAULT' || keySpec === 'unknown';
   const rowOf = (candidate: RowCandidate): MatrixRow => {
@@ -136,22 +160,29 @@ function rowsOf(
     }
     return { principal: candidate.label, source: candidate.source, cells };
   };
-  const named = keyPolicyPrincipals(keyPolicy, identities, names).map(rowOf);
-  const anyIam = rowOf({
+  const namedCandidates = keyPolicyPrincipals(keyPolicy, identities, names);
+  const named = namedCandidates.map(rowOf);
+  const anyIamCandidate: RowCandidate = {
     label: 'any other IAM principal of this account whose IAM policies allow it',
     caller: parseCaller(`arn:aws:iam::${THIS_ACCOUNT}:role/any-iam-principal`),
     identityPolicies: [ALLOW_ALL],
     source: 'account-iam',
-  });
+  };
+  const anyIam = rowOf(anyIamCandidate);
   // An allow-everything IAM policy reaches at least as far as any real one: without the account-root
   // delegation, no IAM policy reaches the key.
-  if (!reachesViaIam(anyIam)) return named;
+  if (!reachesViaIam(anyIam)) return { rows: named, candidates: namedCandidates, rowOf };
   const namedArns = new Set(named.map((row) => row.principal));
   const viaIam = identities.mayAllowOn(keyArn)
     .filter((identity) => !namedArns.has(identity.label))
-    .map((identity) => rowOf({ label: identity.label, caller: parseCaller(identity.arn), identityPolicies: identity.policies, source: 'iam-policy' }))
-    .filter(reachesViaIam);
-  return [...named, ...viaIam, anyIam];
+    .map((identity): RowCandidate => ({ label: identity.label, caller: parseCaller(identity.arn), identityPolicies: identity.policies, source: 'iam-policy' }))
+    .map((candidate) => ({ candidate, row: rowOf(candidate) }))
+    .filter(({ row }) => reachesViaIam(row));
+  return {
+    rows: [...named, ...viaIam.map((v) => v.row), anyIam],
+    candidates: [...namedCandidates, ...viaIam.map((v) => v.candidate), anyIamCandidate],
+    rowOf,
+  };
 }
 
 /** Principals not named in the key policy get a row when the account-root delegation lets them in (a `*` row already covers the rest). */

@@ -299,6 +299,7 @@ export function verifyContext(header: MessageHeader, expected: EncryptionContext
  */
 function keyringError(err: unknown): EnvelopeError | undefined {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof EnvelopeError) return e; // from branchKeyIdFor (e.g. an unknown tenant)
     if (isKmsErrorName(errorName(e))) return fromKmsError('Decrypt (branch key)', e);
   }
   const message = err instanceof Error ? err.message : '';

@@ -9,6 +9,7 @@ import { BranchKeyStoreNode } from '@aws-crypto/client-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BucketFixture, LAYOUT, startBucketFixture } from './bucket-fixture';
 import { readBranchKeyConfig, tenantOf } from '../../lambda/envelope/branch-key-config';
+import { BranchKeyResourceProps, provisionBranchKeys } from '../../lambda/envelope/branch-key-provisioner';
 import { BucketDeps, bucketCodecFromEnv } from '../../lambda/envelope/bucket-env';
 import { handleInlineRequest } from '../../lambda/envelope/bucket-inline';
 import { Env } from '../../lambda/envelope/config';
@@ -128,5 +129,43 @@ describe('inline put/get with branch keys', () => {
   test('a branch key missing from the store is Misconfigured, not a server error', async () => {
     const deps = depsFor({ ...env, ENVELOPE_BRANCH_KEY_TENANTS: undefined, ENVELOPE_BRANCH_KEY_ID: 'never-created' });
     expect(await put(deps, 'x.txt', 'x')).toEqual({ ok: false, error: expect.objectContaining({ code: 'Misconfigured', retryable: false }) });
+  });
+});
+
+describe('the branch key custom resource (provisionBranchKeys)', () => {
+  let fx: BucketFixture;
+  let db: LocalDynamoDb;
+
+  beforeAll(async () => {
+    [fx, db] = await Promise.all([startBucketFixture(), startDynalite()]);
+    await db.createTable('store', 'branch-key-id', 'type');
+  });
+  afterAll(async () => {
+    await Promise.all([fx.stop(), db.stop()]);
+  });
+
+  test('creates missing keys, keeps existing ones, versions them when the rotation token changes', async () => {
+    const clients = { kms: fx.kms.client({ maxAttempts: 1 }), ddb: emulateTransactWrites(db.client()) };
+    const props: BranchKeyResourceProps = {
+      TableName: 'store', LogicalStoreName: 'docs-store', KmsKeyArn: fx.keyArn, BranchKeyIds: ['acme'], ContextKey: 'tenant',
+    };
+    expect(await provisionBranchKeys(props, undefined, clients)).toEqual({ created: ['acme'], versioned: [] });
+    // A retried create, and an update that adds a tenant: nothing is made twice.
+    expect(await provisionBranchKeys(props, undefined, clients)).toEqual({ created: [], versioned: [] });
+    const more = { ...props, BranchKeyIds: ['acme', 'globex'] };
+    expect(await provisionBranchKeys(more, props, clients)).toEqual({ created: ['globex'], versioned: [] });
+    // Written before rotation, read after it.
+    const env = { ...BASE, ENVELOPE_KEY_ARN: fx.keyArn, ENVELOPE_BRANCH_KEY_TABLE: 'store', ENVELOPE_BRANCH_KEY_KMS_ARN: fx.keyArn, ENVELOPE_BRANCH_KEY_TENANTS: 'acme,globex' };
+    const deps = (): BucketDeps => ({ s3: fx.s3, layout: LAYOUT, crypto: bucketCodecFromEnv(env, LAYOUT, { kms: clients.kms, ddb: db.client() }) });
+    const put = (key: string) => handleInlineRequest(deps(), { operation: 'put', key, data: Buffer.from(key).toString('base64') });
+    expect(await put('acme/before.txt')).toMatchObject({ ok: true });
+    const rotated = { ...more, RotationToken: '2026-12' };
+    expect(await provisionBranchKeys(rotated, more, clients)).toEqual({ created: [], versioned: ['acme', 'globex'] });
+    expect(await provisionBranchKeys(rotated, rotated, clients)).toEqual({ created: [], versioned: [] });
+    expect(await put('acme/after.txt')).toMatchObject({ ok: true });
+    for (const key of ['acme/before.txt', 'acme/after.txt']) {
+      const response = await handleInlineRequest(deps(), { operation: 'get', key });
+      expect(Buffer.from((response as { data: string }).data, 'base64').toString()).toBe(key);
+    }
   });
 });

@@ -7,12 +7,13 @@
  */
 import { BranchKeyStoreNode } from '@aws-crypto/client-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BucketFixture, LAYOUT, startBucketFixture } from './bucket-fixture';
+import { BucketFixture, exists, LAYOUT, objectCreatedEvent, pattern, putBytes, startBucketFixture } from './bucket-fixture';
 import { readBranchKeyConfig, tenantOf } from '../../lambda/envelope/branch-key-config';
 import { BranchKeyResourceProps, provisionBranchKeys } from '../../lambda/envelope/branch-key-provisioner';
 import { BucketDeps, bucketCodecFromEnv } from '../../lambda/envelope/bucket-env';
 import { handleInlineRequest } from '../../lambda/envelope/bucket-inline';
 import { Env } from '../../lambda/envelope/config';
+import { handleIntakeEvent } from '../../lambda/envelope/object-intake';
 import { LocalDynamoDb, startDynalite } from '../support/dynalite';
 import { emulateTransactWrites } from '../support/dynalite-transactions';
 
@@ -118,6 +119,21 @@ describe('inline put/get with branch keys', () => {
     for (const key of ['no-tenant.txt', 'initech/x.txt', '__proto__/x.txt', 'constructor/x.txt']) {
       expect(await put(deps, key, 'x')).toEqual({ ok: false, error: expect.objectContaining({ code: 'InvalidRequest', retryable: false }) });
     }
+  });
+
+  test('the intake path: an object of a tenant is encrypted under its branch key; one without a tenant stays in intake', async () => {
+    const deps = depsFor(env);
+    const plaintext = pattern(2 * 1024 * 1024 + 5, 3);
+    await putBytes(fx.s3, 'intake/acme/big.bin', plaintext);
+    await handleIntakeEvent(deps, objectCreatedEvent('intake/acme/big.bin'));
+    const response = await get(deps, 'acme/big.bin');
+    expect(Buffer.from((response as { data: string }).data, 'base64').equals(plaintext)).toBe(true);
+    expect(await exists(fx.s3, 'intake/acme/big.bin')).toBe(false);
+
+    await putBytes(fx.s3, 'intake/initech/x.bin', Buffer.from('x'));
+    await expect(handleIntakeEvent(deps, objectCreatedEvent('intake/initech/x.bin'))).rejects.toMatchObject({ code: 'Internal' });
+    expect(await exists(fx.s3, 'intake/initech/x.bin')).toBe(true);
+    expect(await exists(fx.s3, 'protected/initech/x.bin')).toBe(false);
   });
 
   test('one branch key for the whole bucket', async () => {

@@ -94,6 +94,7 @@ export function bucketBranchKeys(
   return {
     keyStore,
     cacheTtlSeconds: config.cacheTtlSeconds,
+    decryptKmsMessages: true, // objects written before branch keys were turned on
     branchKeyIdFor: (context: EncryptionContext) =>
       branchKeyId ?? tenantOf(protectedPrefix, tenants!, context[OBJECT_CONTEXT_KEYS.objectKey] ?? ''),
   };

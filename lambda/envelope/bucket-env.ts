@@ -25,7 +25,8 @@ export function bucketCodecFromEnv(env: Env, layout: BucketLayout, clients?: { k
   const kms = clients?.kms ?? new KMSClient({ maxAttempts: config.kmsMaxAttempts });
   if (!branch) return codecFromConfig(config, kms);
   const ddb = clients?.ddb ?? new DynamoDBClient({ maxAttempts: config.kmsMaxAttempts });
-  return codecFromConfig({ ...config, keyArn: branch.kmsKeyArn }, kms, bucketBranchKeys(branch, layout.protectedPrefix, { kms, ddb }));
+  // keyArn stays the envelope key: objects written before branch keys still decrypt under it.
+  return codecFromConfig(config, kms, bucketBranchKeys(branch, layout.protectedPrefix, { kms, ddb }));
 }
 
 export function bucketDepsFromEnv(): BucketDeps {

@@ -207,8 +207,11 @@ export class EnvelopeEncryptedBucket extends Construct {
       allowedEncryptionContextKeys: [ObjectEncryptionContext.BUCKET, ObjectEncryptionContext.OBJECT_KEY],
     };
     if (branchKeys) {
-      // Data keys come from branch keys: the envelope key is used only by S3 (SSE-KMS).
+      // New data keys come from branch keys; the envelope key only decrypts objects written
+      // before branch keys were turned on (and S3 uses it for SSE-KMS).
       for (const fn of [inline, intake, read]) branchKeys.grantUse(fn.role!);
+      this.key.addUser(KeyUser.decrypt(inline.role!, envelopeContext));
+      this.key.addUser(KeyUser.decrypt(read.role!, envelopeContext));
     } else {
       this.key.addUser(KeyUser.encryptDecrypt(inline.role!, envelopeContext));
       this.key.addUser(KeyUser.encrypt(intake.role!, envelopeContext));

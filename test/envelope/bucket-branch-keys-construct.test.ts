@@ -109,17 +109,24 @@ describe('who can use the branch key key', () => {
     }
   });
 
-  test('the functions have no direct use of the envelope key (S3 uses it for SSE-KMS)', () => {
+  test('the envelope key: no new data keys for the functions; inline and read may decrypt older objects', () => {
     const envelope = KeyAccess.of(json, built.docs.key);
-    for (const fn of functions) {
+    const context = { 'bucket': envelope.resolve(json.Resources[logicalIdOf(built.docs.cryptoFunction)].Properties.Environment.Variables.BUCKET_NAME), 'object-key': 'protected/acme/x' };
+    const envelopeDecision = (fn: { role?: iam.IRole }, action: string) => {
       const role = logicalIdOf(fn.role!);
-      const decision = evaluateKeyAccess({
+      return evaluateKeyAccess({
         keyPolicy: envelope.keyPolicy,
         identityPolicies: envelope.identityPolicies(role).map((p) => p.policy as any),
-        request: { principal: envelope.principalArn(role), action: 'kms:GenerateDataKey', keyArn: envelope.keyArn, encryptionContext: { 'bucket': 'b', 'object-key': 'protected/x' } },
+        request: { principal: envelope.principalArn(role), action, keyArn: envelope.keyArn, encryptionContext: context },
       }).decision;
-      expect(decision).not.toBe('Allow');
+    };
+    for (const fn of functions) {
+      expect(envelopeDecision(fn, 'kms:GenerateDataKey')).not.toBe('Allow');
+      expect(envelopeDecision(fn, 'kms:Encrypt')).not.toBe('Allow');
     }
+    expect(envelopeDecision(built.docs.cryptoFunction, 'kms:Decrypt')).toBe('Allow');
+    expect(envelopeDecision(built.docs.readFunction, 'kms:Decrypt')).toBe('Allow');
+    expect(envelopeDecision(built.docs.intakeFunction, 'kms:Decrypt')).not.toBe('Allow');
   });
 
   test('the provisioner creates and versions branch keys of this store only', () => {

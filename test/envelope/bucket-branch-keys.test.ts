@@ -136,6 +136,15 @@ describe('inline put/get with branch keys', () => {
     expect(await exists(fx.s3, 'protected/initech/x.bin')).toBe(false);
   });
 
+  test('objects written before branch keys were turned on still read (KMS keyring under the envelope key)', async () => {
+    expect(await put(fx.deps, 'acme/old.txt', 'written with the KMS keyring')).toMatchObject({ ok: true });
+    const response = await get(depsFor(env), 'acme/old.txt');
+    expect(Buffer.from((response as { data: string }).data, 'base64').toString()).toBe('written with the KMS keyring');
+    // And the other way round a branch-key object is not readable by a codec without the store.
+    expect(await put(depsFor(env), 'acme/new.txt', 'branch key')).toMatchObject({ ok: true });
+    expect(await get(fx.deps, 'acme/new.txt')).toMatchObject({ ok: false });
+  });
+
   test('one branch key for the whole bucket', async () => {
     const single = depsFor({ ...env, ENVELOPE_BRANCH_KEY_TENANTS: undefined, ENVELOPE_BRANCH_KEY_ID: 'acme' });
     expect(await put(single, 'any/name.txt', 'one key')).toMatchObject({ ok: true });

@@ -7,9 +7,11 @@
  */
 import { BranchKeyStoreNode } from '@aws-crypto/client-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { BucketFixture, exists, LAYOUT, objectCreatedEvent, pattern, putBytes, startBucketFixture } from './bucket-fixture';
 import { readBranchKeyConfig, tenantOf } from '../../lambda/envelope/branch-key-config';
 import { BranchKeyResourceProps, provisionBranchKeys } from '../../lambda/envelope/branch-key-provisioner';
+import { handler as branchKeysHandler } from '../../lambda/envelope/branch-keys.entry';
 import { BucketDeps, bucketCodecFromEnv } from '../../lambda/envelope/bucket-env';
 import { handleInlineRequest } from '../../lambda/envelope/bucket-inline';
 import { Env } from '../../lambda/envelope/config';
@@ -193,4 +195,11 @@ describe('the branch key custom resource (provisionBranchKeys)', () => {
       expect(Buffer.from((response as { data: string }).data, 'base64').toString()).toBe(key);
     }
   });
+});
+
+test('the custom resource entry: Delete removes nothing and calls nothing (branch keys are retained)', async () => {
+  const event = {
+    RequestType: 'Delete', PhysicalResourceId: 'table/docs-store', ResourceProperties: { ServiceToken: 'arn', TableName: 'table' },
+  } as unknown as CloudFormationCustomResourceEvent;
+  await expect(branchKeysHandler(event)).resolves.toEqual({ PhysicalResourceId: 'table/docs-store' });
 });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const ASSETS = path.join(__dirname, '..', 'assets');
-const LAMBDA_BUNDLES = ['envelope/table', 'envelope/bucket', 'envelope/object-intake', 'envelope/object-read'];
+const LAMBDA_BUNDLES = ['envelope/table', 'envelope/bucket', 'envelope/object-intake', 'envelope/object-read', 'envelope/branch-keys'];
 
 test.each(LAMBDA_BUNDLES)('%s exports a Lambda handler and is under 1 MB', (name) => {
   const file = path.join(ASSETS, name, 'index.js');

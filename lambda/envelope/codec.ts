@@ -40,6 +40,7 @@ import {
   getLocalCryptographicMaterialsCache,
   KmsHierarchicalKeyRingNode,
   MessageHeader,
+  MultiKeyringNode,
   NodeAlgorithmSuite,
   NodeCachingMaterialsManager,
 } from '@aws-crypto/client-node';
@@ -92,7 +93,7 @@ export interface CodecOptions {
   readonly cache?: CacheBounds | false;
   /**
    * Use the AWS Encryption SDK's hierarchical keyring instead of a KMS keyring: every message gets
-   * its own data key, derived locally from a branch key (wrapped by `keyArn` in a DynamoDB branch
+   * its own data key, derived locally from a branch key (wrapped by the store's KMS key in a DynamoDB branch
    * key store), so per-message context costs no KMS call; KMS is called once per branch key version
    * per `cacheTtlSeconds`. `cache` is then unused (there is no data key to share).
    * @default - a KMS keyring with the data-key cache
@@ -102,12 +103,18 @@ export interface CodecOptions {
 
 /** Hierarchical keyring settings (see CodecOptions.branchKeys). */
 export interface BranchKeyOptions {
-  /** The branch key store (its KMS key must be `keyArn`). */
+  /** The branch key store (with its own KMS key; `keyArn` is then only for decryptKmsMessages). */
   readonly keyStore: BranchKeyStoreNode;
   /** Seconds a branch key stays cached after it was read (and unwrapped by KMS). */
   readonly cacheTtlSeconds: number;
   /** Branch key versions held. @default 1000 */
   readonly maxCacheSize?: number;
+  /**
+   * Also decrypt messages made with the KMS keyring under the codec's `keyArn` (objects written
+   * before branch keys were turned on). New messages always use branch keys.
+   * @default false
+   */
+  readonly decryptKmsMessages?: boolean;
   /** The branch key of a message, from its encryption context (e.g. the tenant's). */
   branchKeyIdFor(context: EncryptionContext): string;
 }
@@ -173,7 +180,12 @@ export function createCodec(options: CodecOptions): Codec {
   });
 
   // A fresh keyring per operation (cheap) lets each operation see its own KMS failure.
-  function materials(failure: KmsFailure) {
+  function materials(failure: KmsFailure, forDecrypt = false) {
+    if (hierarchical && forDecrypt && options.branchKeys!.decryptKmsMessages) {
+      // Each keyring skips the data keys of the other provider (aws-kms-hierarchy / aws-kms).
+      const legacy = new AwsKmsMrkAwareSymmetricKeyringNode({ keyId: keyArn, client: esdkKms(kms, failure) });
+      return new MultiKeyringNode({ children: [hierarchical, legacy] });
+    }
     if (hierarchical) return hierarchical;
     const keyring = new AwsKmsMrkAwareSymmetricKeyringNode({ keyId: keyArn, client: esdkKms(kms, failure) });
     if (!bounds || !cache) return keyring;
@@ -211,7 +223,7 @@ export function createCodec(options: CodecOptions): Codec {
       const failure: KmsFailure = {};
       let output;
       try {
-        output = await decryptQueue(() => client.decrypt(materials(failure), ciphertext));
+        output = await decryptQueue(() => client.decrypt(materials(failure, true), ciphertext));
       } catch (err) {
         throw failure.error ?? keyringError(err) ?? decryptError(err);
       }
@@ -239,7 +251,7 @@ export function createCodec(options: CodecOptions): Codec {
     decryptStream(expectedContext) {
       const failure: KmsFailure = {};
       // Unsigned messages only: each frame is authenticated before it is released.
-      const inner = client.decryptUnsignedMessageStream(materials(failure));
+      const inner = client.decryptUnsignedMessageStream(materials(failure, true));
       const typed = new TypedStream(inner, (err) => failure.error ?? keyringError(err) ?? decryptError(err), true);
       inner.once('MessageHeader', (header: MessageHeader) => {
         try {
@@ -299,6 +311,7 @@ export function verifyContext(header: MessageHeader, expected: EncryptionContext
  */
 function keyringError(err: unknown): EnvelopeError | undefined {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof EnvelopeError) return e; // from branchKeyIdFor (e.g. an unknown tenant)
     if (isKmsErrorName(errorName(e))) return fromKmsError('Decrypt (branch key)', e);
   }
   const message = err instanceof Error ? err.message : '';

@@ -13,7 +13,7 @@
  */
 import { AlgorithmSuiteIdentifier } from '@aws-crypto/client-node';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { CacheBounds, Codec, createCodec, DEFAULT_CACHE, DEFAULT_FRAME_LENGTH, DEFAULT_SUITE } from './codec';
+import { BranchKeyOptions, CacheBounds, Codec, createCodec, DEFAULT_CACHE, DEFAULT_FRAME_LENGTH, DEFAULT_SUITE } from './codec';
 import { EnvelopeError, ErrorCode } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -81,7 +81,14 @@ export function readCodecConfig(env: Env): CodecConfig {
   };
 }
 
-/** The codec for this function: the KMS client takes Region and endpoint from the environment. */
-export function codecFromConfig(config: CodecConfig, kms = new KMSClient({ maxAttempts: config.kmsMaxAttempts })): Codec {
-  return createCodec({ keyArn: config.keyArn, kms, suiteId: config.suiteId, frameLength: config.frameLength, cache: config.cache });
+/**
+ * The codec for this function: the KMS client takes Region and endpoint from the environment.
+ * With `branchKeys` the codec uses the hierarchical keyring (see branch-key-config.ts).
+ */
+export function codecFromConfig(
+  config: CodecConfig,
+  kms = new KMSClient({ maxAttempts: config.kmsMaxAttempts }),
+  branchKeys?: BranchKeyOptions,
+): Codec {
+  return createCodec({ keyArn: config.keyArn, kms, suiteId: config.suiteId, frameLength: config.frameLength, cache: config.cache, branchKeys });
 }

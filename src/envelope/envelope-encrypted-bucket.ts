@@ -1,4 +1,5 @@
 import { Aws, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +7,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
+import { EnvelopeBranchKeyOptions } from './branch-key-options';
+import { BranchKeyResources, createBranchKeys } from './branch-keys';
 import { createCryptoFunction, codecEnvironment } from './crypto-function';
 import { EnvelopeAlgorithmSuite, EnvelopeCryptoOptions } from './crypto-options';
 import { KeyCapability, KeyUser, KeyUserOptions, ManagedKey, ManagedKeyProps } from '../key';
@@ -79,6 +82,15 @@ export interface EnvelopeEncryptedBucketProps extends EnvelopeCryptoOptions {
    * @default 1024
    */
   readonly intakeMemorySize?: number;
+
+  /**
+   * Per-object data keys derived from branch keys (the AWS Encryption SDK's hierarchical
+   * keyring) instead of a KMS call per new object: creates a branch key store (DynamoDB), a
+   * ManagedKey that wraps the branch keys, and the branch keys themselves (a custom resource),
+   * optionally one per tenant. The per-object encryption context stays in every message.
+   * @default - a KMS data key per object (cached only for repeated contexts)
+   */
+  readonly branchKeys?: EnvelopeBranchKeyOptions;
 }
 
 const DEFAULT_INTAKE_PREFIX = 'intake/';
@@ -117,6 +129,12 @@ export class EnvelopeEncryptedBucket extends Construct {
   public readonly intakePrefix: string;
   /** Prefix that ciphertexts are written under. */
   public readonly protectedPrefix: string;
+  /** The branch key store (with `branchKeys`). */
+  public readonly branchKeyStore?: dynamodb.ITable;
+  /** The key that wraps the branch keys (with `branchKeys`). */
+  public readonly branchKeyKey?: ManagedKey;
+  /** The branch key store's logical name, in every branch key's KMS encryption context as `tablename`. */
+  public readonly branchKeyStoreName?: string;
   /** The bucket ARN S3 puts in the encryption context with bucket keys (known for a new bucket). */
   private readonly sseContextBucketArn?: string;
 
@@ -140,8 +158,13 @@ export class EnvelopeEncryptedBucket extends Construct {
     if (!created) assertNoProblems(this, existingBucketProblems(this.bucket, this.key));
     this.sseContextBucketArn = created ? `arn:${Aws.PARTITION}:s3:::${bucketName}` : undefined;
 
+    const branchKeys: BranchKeyResources | undefined = props.branchKeys && createBranchKeys(this, props.branchKeys, props.logRetention);
+    this.branchKeyStore = branchKeys?.table;
+    this.branchKeyKey = branchKeys?.key;
+    this.branchKeyStoreName = branchKeys?.logicalStoreName;
     const environment = {
       ...codecEnvironment(this, this.key.keyArn, props),
+      ...branchKeys?.environment,
       BUCKET_NAME: bucketName,
       INTAKE_PREFIX: this.intakePrefix,
       PROTECTED_PREFIX: this.protectedPrefix,
@@ -182,9 +205,17 @@ export class EnvelopeEncryptedBucket extends Construct {
       requiredEncryptionContextKeys: [ObjectEncryptionContext.OBJECT_KEY],
       allowedEncryptionContextKeys: [ObjectEncryptionContext.BUCKET, ObjectEncryptionContext.OBJECT_KEY],
     };
-    this.key.addUser(KeyUser.encryptDecrypt(inline.role!, envelopeContext));
-    this.key.addUser(KeyUser.encrypt(intake.role!, envelopeContext));
-    this.key.addUser(KeyUser.decrypt(read.role!, envelopeContext));
+    if (branchKeys) {
+      // New data keys come from branch keys; the envelope key only decrypts objects written
+      // before branch keys were turned on (and S3 uses it for SSE-KMS).
+      for (const fn of [inline, intake, read]) branchKeys.grantUse(fn.role!);
+      this.key.addUser(KeyUser.decrypt(inline.role!, envelopeContext));
+      this.key.addUser(KeyUser.decrypt(read.role!, envelopeContext));
+    } else {
+      this.key.addUser(KeyUser.encryptDecrypt(inline.role!, envelopeContext));
+      this.key.addUser(KeyUser.encrypt(intake.role!, envelopeContext));
+      this.key.addUser(KeyUser.decrypt(read.role!, envelopeContext));
+    }
     for (const fn of [inline, intake, read]) this.grantBucketKeyViaS3(fn.role!);
 
     this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(intake), { prefix: this.intakePrefix });

@@ -1,0 +1,101 @@
+/**
+ * Branch key settings of the bucket functions (the hierarchical keyring, CodecOptions.branchKeys),
+ * from the environment EnvelopeEncryptedBucket sets, validated at cold start like config.ts:
+ *
+ *   ENVELOPE_BRANCH_KEY_TABLE              the branch key store's DynamoDB table (unset: no branch keys)
+ *   ENVELOPE_BRANCH_KEY_STORE_NAME         its logical name (in every branch key's KMS context)
+ *   ENVELOPE_BRANCH_KEY_KMS_ARN            the KMS key that wraps the branch keys
+ *   ENVELOPE_BRANCH_KEY_ID                 one branch key for every object, or
+ *   ENVELOPE_BRANCH_KEY_TENANTS            comma-separated tenants: the first segment of an object's
+ *                                          name (after the protected prefix) is its tenant and names
+ *                                          its branch key; other names are refused
+ *   ENVELOPE_BRANCH_KEY_CACHE_TTL_SECONDS  seconds a branch key stays cached, default 300
+ */
+import { BranchKeyStoreNode } from '@aws-crypto/client-node';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { BranchKeyOptions, EncryptionContext } from './codec';
+import { Env, intEnv, misconfigured, requireEnv } from './config';
+import { EnvelopeError, ErrorCode } from './errors';
+import { OBJECT_CONTEXT_KEYS } from './object-location';
+
+/** A tenant (and branch key id): what S3, KMS contexts and DynamoDB keys carry as is. */
+export const TENANT_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/;
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+export interface BranchKeyConfig {
+  readonly tableName: string;
+  readonly logicalStoreName: string;
+  readonly kmsKeyArn: string;
+  readonly cacheTtlSeconds: number;
+  /** One branch key for all objects (exclusive with `tenants`). */
+  readonly branchKeyId?: string;
+  /** Tenants, each its own branch key of the same id. */
+  readonly tenants?: ReadonlySet<string>;
+}
+
+/** The branch key settings, or undefined when the function does not use branch keys. */
+export function readBranchKeyConfig(env: Env): BranchKeyConfig | undefined {
+  const tableName = env.ENVELOPE_BRANCH_KEY_TABLE;
+  if (tableName === undefined || tableName === '') return undefined;
+  if (!TABLE_NAME.test(tableName)) throw misconfigured(`ENVELOPE_BRANCH_KEY_TABLE must be a DynamoDB table name, got '${tableName}'`);
+  const logicalStoreName = requireEnv(env, 'ENVELOPE_BRANCH_KEY_STORE_NAME');
+  const kmsKeyArn = requireEnv(env, 'ENVELOPE_BRANCH_KEY_KMS_ARN');
+  if (!KEY_ARN.test(kmsKeyArn)) throw misconfigured(`ENVELOPE_BRANCH_KEY_KMS_ARN must be a KMS key ARN, got '${kmsKeyArn}'`);
+  const cacheTtlSeconds = intEnv(env, 'ENVELOPE_BRANCH_KEY_CACHE_TTL_SECONDS', 300, 1, 86_400);
+  const id = env.ENVELOPE_BRANCH_KEY_ID;
+  const list = env.ENVELOPE_BRANCH_KEY_TENANTS;
+  const hasId = id !== undefined && id !== '';
+  const hasList = list !== undefined && list !== '';
+  if (hasId === hasList) throw misconfigured('Exactly one of ENVELOPE_BRANCH_KEY_ID and ENVELOPE_BRANCH_KEY_TENANTS must be set');
+  const base = { tableName, logicalStoreName, kmsKeyArn, cacheTtlSeconds };
+  if (hasId) {
+    if (!TENANT_PATTERN.test(id)) throw misconfigured(`ENVELOPE_BRANCH_KEY_ID must match ${TENANT_PATTERN}, got '${id}'`);
+    return { ...base, branchKeyId: id };
+  }
+  const tenants = new Set<string>();
+  for (const tenant of list!.split(',')) {
+    if (!TENANT_PATTERN.test(tenant) || tenant === '.' || tenant === '..') {
+      throw misconfigured(`ENVELOPE_BRANCH_KEY_TENANTS must be comma-separated names matching ${TENANT_PATTERN}, got '${tenant}'`);
+    }
+    tenants.add(tenant);
+  }
+  return { ...base, tenants };
+}
+
+/**
+ * The tenant of an object: the first segment of its name after the protected prefix. An object
+ * outside any listed tenant is an InvalidRequest (it has no branch key).
+ */
+export function tenantOf(protectedPrefix: string, tenants: ReadonlySet<string>, objectKey: string): string {
+  const name = objectKey.startsWith(protectedPrefix) ? objectKey.slice(protectedPrefix.length) : '';
+  const slash = name.indexOf('/');
+  const tenant = slash > 0 ? name.slice(0, slash) : undefined;
+  if (tenant === undefined || !tenants.has(tenant)) {
+    throw new EnvelopeError(ErrorCode.INVALID_REQUEST, 'key must start with a tenant segment (<tenant>/<name>) of a configured tenant');
+  }
+  return tenant;
+}
+
+/** The codec's branch key options for a bucket function. */
+export function bucketBranchKeys(
+  config: BranchKeyConfig,
+  protectedPrefix: string,
+  clients: { kms: KMSClient; ddb: DynamoDBClient },
+): BranchKeyOptions {
+  const keyStore = new BranchKeyStoreNode({
+    logicalKeyStoreName: config.logicalStoreName,
+    storage: { ddbTableName: config.tableName, ddbClient: clients.ddb },
+    keyManagement: { kmsClient: clients.kms },
+    kmsConfiguration: { identifier: config.kmsKeyArn },
+  });
+  const { branchKeyId, tenants } = config;
+  return {
+    keyStore,
+    cacheTtlSeconds: config.cacheTtlSeconds,
+    decryptKmsMessages: true, // objects written before branch keys were turned on
+    branchKeyIdFor: (context: EncryptionContext) =>
+      branchKeyId ?? tenantOf(protectedPrefix, tenants!, context[OBJECT_CONTEXT_KEYS.objectKey] ?? ''),
+  };
+}

@@ -30,9 +30,10 @@ describe('the packed library in a consumer app', () => {
     newest = newestAwsCdkLib();
   }, 300_000);
 
+  // Each aws-cdk-lib release, each cdk-nag major and no cdk-nag at least once (three installs keep CI
+  // within its time; the nag packs themselves run against both majors in test/lint).
   test.each([
-    ['floor', '2'], ['floor', '3'], ['floor', undefined],
-    ['newest', '2'], ['newest', '3'], ['newest', undefined],
+    ['floor', '2'], ['newest', '3'], ['floor', undefined],
   ] as const)('aws-cdk-lib %s, cdk-nag %s: every README example compiles and synthesizes', async (cdkLib, cdkNag) => {
     const variant: Variant = { awsCdkLib: cdkLib === 'floor' ? FLOOR : newest, cdkNag };
     const dir = consumerProject(variant, tarball);

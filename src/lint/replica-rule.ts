@@ -67,8 +67,8 @@ function compare(link: PrimaryKeyLink, primary: NamedTemplate, replica: NamedTem
     { stackName: replica.stackName, template: replica.template, account: link.account, region: link.replicaRegion },
   ]);
   const find = (stackName: string, logicalId: string) => report.keys.find((k) => k.stackName === stackName && k.logicalId === logicalId);
-  const primaryCells = grantedCells(find(primary.stackName, link.logicalId));
-  const replicaCells = grantedCells(find(replica.stackName, replicaLogicalId));
+  const primaryCells = grantedCells(find(primary.stackName, link.logicalId), link.region);
+  const replicaCells = grantedCells(find(replica.stackName, replicaLogicalId), link.replicaRegion);
   const differences: string[] = [];
   for (const principal of new Set([...primaryCells.keys(), ...replicaCells.keys()])) {
     const mine = replicaCells.get(principal) ?? new Map<string, string>();
@@ -87,18 +87,21 @@ function compare(link: PrimaryKeyLink, primary: NamedTemplate, replica: NamedTem
  * something. A replica's template does not say its key spec, so cells not applicable to either
  * key are left out by the caller's union only when they grant nothing.
  */
-function grantedCells(matrix: KeyMatrix | undefined): Map<string, Map<string, string>> {
+function grantedCells(matrix: KeyMatrix | undefined, region: string | undefined): Map<string, Map<string, string>> {
+  // Each key's own Region (explain spells out a known environment) is set aside: kms:ViaService
+  // endpoints and the like name the Region of the key they are in.
+  const regionless = (condition: string) => (region ? condition.split(region).join('<its Region>') : condition);
   const result = new Map<string, Map<string, string>>();
   for (const row of matrix?.rows ?? []) {
     if (row.source !== 'key-policy') continue;
     const cells = new Map<string, string>();
     for (const [capability, cell] of Object.entries(row.cells)) {
       if (cell.status === 'denied' || cell.status === 'not-applicable') continue;
-      const conditions = cell.conditions.length > 0 ? ` if ${[...cell.conditions].sort().join(' and ')}` : '';
+      const conditions = cell.conditions.length > 0 ? ` if ${cell.conditions.map(regionless).sort().join(' and ')}` : '';
       const partly = cell.status === 'partial' ? ` (${cell.allowedActions.join(', ')})` : '';
       cells.set(capability, `${cell.status}${partly}${conditions}`);
     }
-    if (cells.size > 0) result.set(row.principal, cells);
+    if (cells.size > 0) result.set(regionless(row.principal), cells);
   }
   return result;
 }

@@ -76,13 +76,13 @@ describe('cloud assemblies', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('New key access: 1 change gives new access');
     expect(stdout).toContain('Prod/Orders / Prod/Orders/OrdersKey/Resource');
-    expect(stdout).toMatch(/\+ Prod\/Orders\/ReaderRole\/Resource gains decrypt \(under conditions\)/);
+    expect(stdout).toMatch(/\+ Prod\/Orders\/ReaderRole gains decrypt \(under conditions\)/);
   });
 
   test('the reverse: less access passes', async () => {
     const { code, stdout } = await run(HEAD, BASE);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/- Prod\/Orders\/ReaderRole\/Resource loses decrypt/);
+    expect(stdout).toMatch(/- Prod\/Orders\/ReaderRole loses decrypt/);
   });
 
   test('--allow accepts the grant; a pattern that does not match does not', async () => {
@@ -154,7 +154,7 @@ describe('markdown, rendered by marked', () => {
     const html = renderMarkdown(stdout);
     const dom = html.replace(/\s+/g, ' ');
     expect(dom).toMatch(/<h2>🔴 Key access review: New key access: 1 change gives new access<\/h2>/);
-    expect(dom).toMatch(/<table>.*<th>principal<\/th>.*<td>Prod\/Orders\/ReaderRole\/Resource<\/td> ?<td>decrypt<\/td> ?<td>❌<\/td> ?<td>⚠️ if \[1\]<\/td>/);
+    expect(dom).toMatch(/<table>.*<th>principal<\/th>.*<td>Prod\/Orders\/ReaderRole<\/td> ?<td>decrypt<\/td> ?<td>❌<\/td> ?<td>⚠️ if \[1\]<\/td>/);
     expect(dom).toContain('<details><summary>Conditions and actions</summary>');
     expect(dom).toMatch(/<li><code>StringEquals kms:EncryptionContext:tenant = acme<\/code><\/li>/);
   });
@@ -208,7 +208,7 @@ describe('json and sarif', () => {
     expect(report).toMatchObject({ schemaVersion: 1, verdict: { kind: 'new-access', failing: true, failOn: 'error' }, summary: { keysCompared: 1, moreAccess: 1 } });
     expect(report.keys[0].changes[0]).toMatchObject({
       kind: 'access-gained',
-      principal: 'Prod/Orders/ReaderRole/Resource',
+      principal: 'Prod/Orders/ReaderRole',
       capability: 'decrypt',
       actions: ['kms:Decrypt', 'kms:ReEncryptFrom'],
       after: { status: 'conditional', conditions: ['StringEquals kms:EncryptionContext:tenant = acme'] },

@@ -43,8 +43,9 @@ export function layoutFromEnv(env: Env): BucketLayout {
  * The name also goes into the KMS encryption context, so it must be something S3 and KMS carry
  * exactly. Each rule covers a class of names: not a non-empty string; not well-formed Unicode (a
  * lone surrogate would become U+FFFD in UTF-8, a different key); control characters (NUL, line
- * breaks, ...); longer than S3's 1024 UTF-8 bytes together with the prefix; absolute, or with `.` /
- * `..` segments that climb out. Each is an InvalidRequest naming the rule, never a server error.
+ * breaks, ...); longer than S3's 1024 UTF-8 bytes together with the prefix; absolute, with `.` /
+ * `..` segments that climb out, or with empty segments (`a//b`, a trailing `/`), which file-system
+ * backed tools and S3 consoles fold into other names. Each is an InvalidRequest naming the rule, never a server error.
  */
 export function protectedKey(layout: BucketLayout, name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) throw invalidKey('key must be a non-empty string');
@@ -52,8 +53,8 @@ export function protectedKey(layout: BucketLayout, name: unknown): string {
   if (CONTROL_CHARACTER.test(name)) throw invalidKey('key must not contain control characters (U+0000 to U+001F, U+007F)');
   const maxBytes = MAX_S3_KEY_BYTES - Buffer.byteLength(layout.protectedPrefix);
   if (Buffer.byteLength(name) > maxBytes) throw invalidKey(`key must be at most ${maxBytes} bytes of UTF-8 (S3 allows ${MAX_S3_KEY_BYTES} with the prefix)`);
-  if (name.startsWith('/') || name.split('/').some((segment) => segment === '..' || segment === '.')) {
-    throw invalidKey('key must be relative and contain no "." or ".." segments');
+  if (name.split('/').some((segment) => segment === '' || segment === '..' || segment === '.')) {
+    throw invalidKey('key must be relative, with no empty, "." or ".." segments (no leading, trailing or double "/")');
   }
   return layout.protectedPrefix + name;
 }

@@ -76,7 +76,10 @@ describe('item 8: alias names are unique per account and Region across the app',
         message = (error as Error).message;
       }
       if (expected.length === 0) expect(message).toBe('');
-      for (const collision of expected) expect(message).toContain(collision);
+      // Synthesis stops at the first stage whose validation fails: at least one expected collision is
+      // named, and every one named is expected.
+      if (expected.length > 0) expect(expected.some((collision) => message.includes(collision))).toBe(true);
+      for (const named of message.match(/alias \S+ is defined \d+ times in /g) ?? []) expect(expected).toContain(named);
       if (expected.length > 0) expect(message).toMatch(/\((\S+\/)?S\d\/A\d[^,]*, (\S+\/)?S\d\/A\d[^)]*\); an alias name is unique per account and Region/);
       void built;
     }), { numRuns: 30 });

@@ -26,7 +26,7 @@ export function withIntrinsicStandIns(value: any): any {
   if (keys.length === 1) {
     const [fn] = keys;
     const arg = value[fn];
-    if (fn === 'Ref') return 'x'.repeat(PSEUDO_PARAMETER_LENGTH[arg] ?? RESOURCE_VALUE_LENGTH);
+    if (fn === 'Ref') return 'x'.repeat(standInLength(arg));
     if (fn === 'Fn::GetAtt' || fn === 'Fn::ImportValue' || fn === 'Fn::Select' || fn === 'Fn::If') {
       return 'x'.repeat(RESOURCE_VALUE_LENGTH);
     }
@@ -34,11 +34,20 @@ export function withIntrinsicStandIns(value: any): any {
       return arg[1].map((part: any) => String(withIntrinsicStandIns(part))).join(arg[0]);
     }
     if (fn === 'Fn::Sub') {
-      const template: string = Array.isArray(arg) ? arg[0] : arg;
-      return template.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => 'x'.repeat(PSEUDO_PARAMETER_LENGTH[name] ?? RESOURCE_VALUE_LENGTH));
+      // A template from anywhere (lint reads untrusted input): anything but a string is one value.
+      const template: unknown = Array.isArray(arg) ? arg[0] : arg;
+      if (typeof template !== 'string') return 'x'.repeat(RESOURCE_VALUE_LENGTH);
+      return template.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => 'x'.repeat(standInLength(name)));
     }
   }
   return Object.fromEntries(keys.map((k) => [k, withIntrinsicStandIns(value[k])]));
+}
+
+/** The length of a stand-in for a `Ref` or `${name}`: a pseudo parameter's own member only. */
+function standInLength(name: unknown): number {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(PSEUDO_PARAMETER_LENGTH, name)
+    ? PSEUDO_PARAMETER_LENGTH[name]
+    : RESOURCE_VALUE_LENGTH;
 }
 
 /** The size in bytes KMS will count for this resolved policy document. */

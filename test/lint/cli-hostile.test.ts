@@ -473,3 +473,13 @@ describe('policies that cannot be evaluated do not pass silently', () => {
     }
   });
 });
+
+describe('intrinsics with arguments of the wrong shape (found by the property above)', () => {
+  test.each([
+    [{ 'Fn::Sub': [] }], [{ 'Fn::Sub': [1] }], [{ 'Fn::Sub': {} }], [{ 'Fn::Sub': null }],
+    [{ Ref: 'toString' }], [{ 'Fn::Sub': '${constructor}' }], [{ 'Fn::Join': [{}, ['a']] }],
+  ])('%j as the statements of a key policy: handled by both commands in every format', async (value) => {
+    const template = placeValue(baseTemplate(), ['Resources', 'Key', 'Properties', 'KeyPolicy', 'Statement'], value);
+    await expectAllHandled(JSON.stringify(template), JSON.stringify(value));
+  });
+});

@@ -4,10 +4,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct, IDependable } from 'constructs';
 import { assertNoProblems } from '../errors';
-import { ActionKind, expandActions, KeyFacts as ActionFacts, kindOf } from './action-catalogue';
+import { KeyFacts as ActionFacts } from './action-catalogue';
 import { checkAliasesUniquePerEnvironment } from './alias-uniqueness';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability } from './capability';
 import { deployerStatements, mayNeedDeployerAccess, servicesCreatingEncryptedResources } from './deployer-access';
+import { grantActions } from './grant-actions';
 import { renderStatement } from './grant-statements';
 import { holdsIdentityPolicies, identityGrants } from './identity-grants';
 import { defaultPolicyManager, KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from './key-policy-parts';
@@ -303,17 +304,9 @@ export class ManagedKey extends Resource implements kms.IKey {
   public grant(granteeAsGiven: iam.IGrantable, ...actions: string[]): iam.Grant {
     // A service principal gets KeyService's confused-deputy condition (service-principals.ts).
     const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
-    const expanded = expandActions(actions, this.keyFacts());
-    const forbidden = this.posture === KeyPolicyPosture.STRICT ? expanded.actions.filter(isPowerOverKey) : [];
-    assertNoProblems(this, [
-      ...expanded.problems.map((problem) => `grant: ${problem}`),
-      ...(forbidden.length > 0
-        ? [`grant: ${forbidden.join(', ')} ${forbidden.length === 1 ? 'gives' : 'give'} power over the key, which in the STRICT posture only administrators ` +
-          '(ManagedKeyProps.administrators) and the policy manager hold: pass the principal in administrators, or grant only use (grantDecrypt, grantEncrypt, ...)']
-        : []),
-    ]);
+    const explicit = grantActions(this, actions, this.keyFacts(), this.posture === KeyPolicyPosture.STRICT);
     this.grantees.push(grantee.grantPrincipal);
-    const options = { grantee, actions: expanded.actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
+    const options = { grantee, actions: explicit, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
     if (this.posture === KeyPolicyPosture.IAM_DELEGATED) {
       return iam.Grant.addToPrincipalOrResource(options);
     }
@@ -323,7 +316,7 @@ export class ManagedKey extends Resource implements kms.IKey {
     }
     // In the key's own account the key policy alone grants access; leaving the principal's IAM
     // policy alone also avoids a dependency cycle when the principal lives in another stack.
-    const statement = new iam.PolicyStatement({ actions: expanded.actions, resources: ['*'], principals: [grantee.grantPrincipal] });
+    const statement = new iam.PolicyStatement({ actions: explicit, resources: ['*'], principals: [grantee.grantPrincipal] });
     const added = iam.Grant.addStatementToResourcePolicy({ ...options, statement });
     return keyPolicyGrant(options, statement, added);
   }
@@ -477,12 +470,6 @@ export class ManagedKey extends Resource implements kms.IKey {
 /** The resource types a STRICT key reads from the app (one function, so keys share one scan). */
 function readByStrictKeys(type: string): boolean {
   return holdsIdentityPolicies(type) || mayNeedDeployerAccess(type);
-}
-
-/** Administration and the policy: what `grant()` may not hand out in STRICT. */
-function isPowerOverKey(action: string): boolean {
-  const kind = kindOf(action);
-  return kind === ActionKind.ADMINISTER || kind === ActionKind.POLICY;
 }
 
 /**

@@ -7,9 +7,9 @@ import { KEY_MANAGEMENT_ACTIONS } from './handler';
 import { CustomKeyStoreType, ICustomKeyStore } from './store-base';
 import { xksKeyIdProblems } from './validation';
 import { assertNoProblems } from '../errors';
-import { ActionKind, expandActions, kindOf } from '../key/action-catalogue';
 import { KeyActions } from '../key/actions';
 import { actionsOfCapability, KeyCapability, sortedUnion } from '../key/capability';
+import { grantActions } from '../key/grant-actions';
 import { KeyService } from '../key/key-service';
 import { KeyUser } from '../key/key-user';
 import { KeyOrigin, ManagedKeyProps } from '../key/managed-key';
@@ -141,20 +141,9 @@ export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
   public grant(granteeAsGiven: iam.IGrantable, ...actionsAsGiven: string[]): iam.Grant {
     // The same action catalogue and service-principal pinning as ManagedKey.grant.
     const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
-    const expanded = expandActions(actionsAsGiven, {
+    const actions = grantActions(this, actionsAsGiven, {
       keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT, multiRegion: false, importedMaterial: false,
-    });
-    const forbidden = this.posture === KeyPolicyPosture.STRICT
-      ? expanded.actions.filter((action) => kindOf(action) === ActionKind.ADMINISTER || kindOf(action) === ActionKind.POLICY)
-      : [];
-    assertNoProblems(this, [
-      ...expanded.problems.map((problem) => `grant: ${problem}`),
-      ...(forbidden.length > 0
-        ? [`grant: ${forbidden.join(', ')} give power over the key, which in the STRICT posture only administrators and the policy manager hold: ` +
-          'pass the principal in administrators, or grant only use (grantDecrypt, grantEncrypt, ...)']
-        : []),
-    ]);
-    const actions = expanded.actions;
+    }, this.posture === KeyPolicyPosture.STRICT);
     this.grantees.push(grantee.grantPrincipal);
     const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
     if (this.posture === KeyPolicyPosture.IAM_DELEGATED) return iam.Grant.addToPrincipalOrResource(options);

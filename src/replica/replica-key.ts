@@ -6,9 +6,9 @@ import { Construct } from 'constructs';
 import { publishPrimaryKeyArn, readPrimaryKeyArn } from './primary-arn';
 import { environmentProblems, parsePrimaryKeyArn, placementProblems, primaryKeyProblems } from './validation';
 import { assertNoProblems } from '../errors';
-import { ActionKind, expandActions, kindOf } from '../key/action-catalogue';
 import { KeyActions } from '../key/actions';
 import { actionsOfCapability, defaultUsageOfSpec, KeyCapability } from '../key/capability';
+import { grantActions } from '../key/grant-actions';
 import { defaultPolicyManager, KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from '../key/key-policy-parts';
 import { KeyService } from '../key/key-service';
 import { KeyUser } from '../key/key-user';
@@ -297,20 +297,9 @@ export class ReplicaKey extends Resource implements kms.IKey {
   public grant(granteeAsGiven: iam.IGrantable, ...actionsAsGiven: string[]): iam.Grant {
     // The same action catalogue and service-principal pinning as ManagedKey.grant.
     const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
-    const expanded = expandActions(actionsAsGiven, {
+    const actions = grantActions(this, actionsAsGiven, {
       keySpec: this.keySpec, keyUsage: this.keyUsage, multiRegion: true, importedMaterial: false,
-    });
-    const forbidden = this.posture === KeyPolicyPosture.STRICT
-      ? expanded.actions.filter((action) => kindOf(action) === ActionKind.ADMINISTER || kindOf(action) === ActionKind.POLICY)
-      : [];
-    assertNoProblems(this, [
-      ...expanded.problems.map((problem) => `grant: ${problem}`),
-      ...(forbidden.length > 0
-        ? [`grant: ${forbidden.join(', ')} give power over the key, which in the STRICT posture only administrators and the policy manager hold: ` +
-          'pass the principal in administrators, or grant only use (grantDecrypt, grantEncrypt, ...)']
-        : []),
-    ]);
-    const actions = expanded.actions;
+    }, this.posture === KeyPolicyPosture.STRICT);
     this.grantees.push(grantee.grantPrincipal);
     const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
     if (this.posture === KeyPolicyPosture.IAM_DELEGATED) return iam.Grant.addToPrincipalOrResource(options);

@@ -49,7 +49,9 @@ export const deletionProtection: Rule = {
       violations.push({ message: `DeletionPolicy is ${policy ?? 'Delete (the default)'}, not Retain`, location: 'DeletionPolicy' });
     }
     const window = properties.PendingWindowInDays;
-    if (window !== undefined && !isOpaque(window) && Number(window) < MIN_PENDING_WINDOW_DAYS) {
+    // Only a number or a numeric string is a window: an object from untrusted input may not even convert.
+    const days = typeof window === 'number' || typeof window === 'string' ? Number(window) : Number.NaN;
+    if (window !== undefined && !isOpaque(window) && days < MIN_PENDING_WINDOW_DAYS) {
       violations.push({ message: `PendingWindowInDays is ${String(window)}, under ${MIN_PENDING_WINDOW_DAYS} days`, location: 'Properties.PendingWindowInDays' });
     }
     return violations;

@@ -6,7 +6,7 @@
  * TransactWriteItems goes through test/support/dynalite-transactions.ts, every read is real dynalite.
  */
 import { BranchKeyStoreNode } from '@aws-crypto/client-node';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { BucketFixture, exists, LAYOUT, objectCreatedEvent, pattern, putBytes, startBucketFixture } from './bucket-fixture';
 import { readBranchKeyConfig, tenantOf } from '../../lambda/envelope/branch-key-config';
@@ -197,9 +197,72 @@ describe('the branch key custom resource (provisionBranchKeys)', () => {
   });
 });
 
-test('the custom resource entry: Delete removes nothing and calls nothing (branch keys are retained)', async () => {
-  const event = {
-    RequestType: 'Delete', PhysicalResourceId: 'table/docs-store', ResourceProperties: { ServiceToken: 'arn', TableName: 'table' },
-  } as unknown as CloudFormationCustomResourceEvent;
-  await expect(branchKeysHandler(event)).resolves.toEqual({ PhysicalResourceId: 'table/docs-store' });
+describe('the custom resource entry (its own SDK clients, endpoints from the environment)', () => {
+  let fx: BucketFixture;
+  let db: LocalDynamoDb;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    [fx, db] = await Promise.all([startBucketFixture(), startDynalite()]);
+    await db.createTable('entry-store', 'branch-key-id', 'type');
+    Object.assign(process.env, {
+      AWS_REGION: fx.kms.region,
+      AWS_ACCESS_KEY_ID: 'AKIDENTRYTEST',
+      AWS_SECRET_ACCESS_KEY: 'entry-test',
+      AWS_ENDPOINT_URL_KMS: fx.kms.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await Promise.all([fx.stop(), db.stop()]);
+  });
+
+  const properties = (ids: string[], rotationToken = '') => ({
+    ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:provider',
+    TableName: 'entry-store', LogicalStoreName: 'entry-store-name', KmsKeyArn: fx.keyArn, BranchKeyIds: ids, ContextKey: 'tenant', RotationToken: rotationToken,
+  });
+  const event = (type: 'Create' | 'Update' | 'Delete', props: object, old?: object) =>
+    ({ RequestType: type, PhysicalResourceId: 'entry-store/entry-store-name', ResourceProperties: props, OldResourceProperties: old }) as unknown as CloudFormationCustomResourceEvent;
+  const activeVersion = async (id: string) => {
+    const store = new BranchKeyStoreNode({
+      logicalKeyStoreName: 'entry-store-name',
+      storage: { ddbTableName: 'entry-store', ddbClient: db.client() },
+      keyManagement: { kmsClient: fx.kms.client() },
+      kmsConfiguration: { identifier: fx.keyArn },
+    });
+    return (await store.getActiveBranchKey(id)).branchKeyVersion.toString('hex');
+  };
+
+  test('Create, Update (a tenant added), Update (rotation), Delete', async () => {
+    const created = await branchKeysHandler(event('Create', properties(['acme'])));
+    expect(created).toEqual({ PhysicalResourceId: 'entry-store/entry-store-name', Data: { Created: 'acme', Versioned: '' } });
+    const acmeV1 = await activeVersion('acme');
+
+    const added = await branchKeysHandler(event('Update', properties(['acme', 'globex']), properties(['acme'])));
+    expect(added).toMatchObject({ Data: { Created: 'globex', Versioned: '' } });
+    expect(await activeVersion('acme')).toBe(acmeV1);
+
+    const rotated = await branchKeysHandler(event('Update', properties(['acme', 'globex'], '2026-12'), properties(['acme', 'globex'])));
+    expect(rotated).toMatchObject({ Data: { Created: '', Versioned: 'acme,globex' } });
+    expect(await activeVersion('acme')).not.toBe(acmeV1);
+
+    fx.kms.resetCalls();
+    await expect(branchKeysHandler(event('Delete', properties(['acme', 'globex'])))).resolves.toEqual({ PhysicalResourceId: 'entry-store/entry-store-name' });
+    expect(fx.kms.totalCalls).toBe(0); // branch keys are retained
+  });
+
+  test('the TransactWriteItems double refuses a second create of the same branch key and leaves nothing behind, as DynamoDB would', async () => {
+    const store = new BranchKeyStoreNode({
+      logicalKeyStoreName: 'entry-store-name',
+      storage: { ddbTableName: 'entry-store', ddbClient: db.client() },
+      keyManagement: { kmsClient: fx.kms.client() },
+      kmsConfiguration: { identifier: fx.keyArn },
+    });
+    await store.createKey({ branchKeyIdentifier: 'twice', encryptionContext: { tenant: 'twice' } });
+    await expect(store.createKey({ branchKeyIdentifier: 'twice', encryptionContext: { tenant: 'twice' } })).rejects.toMatchObject({ name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }] });
+    // The new version item the cancelled transaction put first was undone: one version, one ACTIVE, one beacon.
+    const items = await db.client().send(new ScanCommand({ TableName: 'entry-store', FilterExpression: '#id = :id', ExpressionAttributeNames: { '#id': 'branch-key-id' }, ExpressionAttributeValues: { ':id': { S: 'twice' } } }));
+    expect(items.Items!.map((i) => i.type.S!.replace(/^branch:version:.*/, 'version')).sort()).toEqual(['beacon:ACTIVE', 'branch:ACTIVE', 'version']);
+  });
 });

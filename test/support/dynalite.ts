@@ -1,10 +1,12 @@
 /**
  * A real local DynamoDB (dynalite, in-memory) for handler tests, on a free loopback port.
- * dynalite lacks Transact*, PartiQL and TTL.
+ * dynalite lacks Transact*, PartiQL and TTL; TransactWriteItems of Put members (what the branch key
+ * store writes) is answered by a test double (dynalite-transactions.ts).
  */
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, KeySchemaElement, ScalarAttributeType } from '@aws-sdk/client-dynamodb';
+import { serveTransactWrites } from './dynalite-transactions';
 
 type DynaliteFactory = (options: Record<string, unknown>) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -21,6 +23,7 @@ export interface LocalDynamoDb {
 
 export async function startDynalite(): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  serveTransactWrites(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clients: DynamoDBClient[] = [];

@@ -220,7 +220,12 @@ describe('the custom resource entry (its own SDK clients, endpoints from the env
 
   const properties = (ids: string[], rotationToken = '') => ({
     ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:provider',
-    TableName: 'entry-store', LogicalStoreName: 'entry-store-name', KmsKeyArn: fx.keyArn, BranchKeyIds: ids, ContextKey: 'tenant', RotationToken: rotationToken,
+    TableName: 'entry-store',
+    LogicalStoreName: 'entry-store-name',
+    KmsKeyArn: fx.keyArn,
+    BranchKeyIds: ids,
+    ContextKey: 'tenant',
+    RotationToken: rotationToken,
   });
   const event = (type: 'Create' | 'Update' | 'Delete', props: object, old?: object) =>
     ({ RequestType: type, PhysicalResourceId: 'entry-store/entry-store-name', ResourceProperties: props, OldResourceProperties: old }) as unknown as CloudFormationCustomResourceEvent;

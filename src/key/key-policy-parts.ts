@@ -26,6 +26,13 @@ export interface KeyRoles {
   readonly administrators: readonly iam.IPrincipal[];
   /** STRICT only. */
   readonly policyManager?: iam.IPrincipal;
+  /**
+   * What the policy manager may do and under which Sid.
+   * @default - what CloudFormation needs to manage the key and its aliases (`PolicyManagerForCloudFormation`)
+   */
+  readonly policyManagement?: { readonly sid: string; readonly actions: readonly string[] };
+  /** Uses placed before the users' (e.g. a custom resource's alias management). */
+  readonly extraUses?: readonly PolicyAccess[];
   readonly users: readonly KeyUser[];
   readonly services: readonly KeyService[];
   /** Statements added through `addToResourcePolicy` and STRICT grants. */
@@ -46,10 +53,12 @@ export function keyPolicyStatements(scope: IConstruct, roles: KeyRoles, facts: K
     posture: roles.posture,
     accountRoot: new iam.AccountRootPrincipal(),
     administration: administration(roles, facts),
-    policyManagement: roles.policyManager
-      ? { sid: 'PolicyManagerForCloudFormation', principals: [roles.policyManager], actions: policyManagerActions(facts) }
-      : undefined,
-    uses: [...userAccesses(scope, roles.users, facts.keySpec), ...serviceAccesses(scope, roles.services, facts.keySpec)],
+    policyManagement: roles.policyManager ? policyManagement(roles.policyManager, roles, facts) : undefined,
+    uses: [
+      ...(roles.extraUses ?? []),
+      ...userAccesses(scope, roles.users, facts.keySpec),
+      ...serviceAccesses(scope, roles.services, facts.keySpec),
+    ],
     createGrantGuard: roles.createGrantGuard,
   });
   // The guard stays last, after any statement added through addToResourcePolicy.
@@ -68,9 +77,12 @@ function administration(roles: KeyRoles, facts: KeyFacts): PolicyAccess | undefi
   return { sid: 'KeyAdministration', principals: [...roles.administrators], actions: sortedUnion(...actions) };
 }
 
-/** Exactly what CloudFormation needs to create, update and delete the key and its aliases. */
-function policyManagerActions(facts: KeyFacts): string[] {
-  return sortedUnion(KeyActions.CLOUDFORMATION_MANAGEMENT, facts.multiRegion ? KeyActions.ADMINISTER_MULTI_REGION : []);
+/** By default exactly what CloudFormation needs to create, update and delete the key and its aliases. */
+function policyManagement(manager: iam.IPrincipal, roles: KeyRoles, facts: KeyFacts): PolicyAccess {
+  const given = roles.policyManagement;
+  if (given) return { sid: given.sid, principals: [manager], actions: [...given.actions] };
+  const actions = sortedUnion(KeyActions.CLOUDFORMATION_MANAGEMENT, facts.multiRegion ? KeyActions.ADMINISTER_MULTI_REGION : []);
+  return { sid: 'PolicyManagerForCloudFormation', principals: [manager], actions };
 }
 
 function userAccesses(scope: IConstruct, users: readonly KeyUser[], keySpec: kms.KeySpec): PolicyAccess[] {

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, ITaggable } from 'aws-cdk-lib';
+import { CustomResource, Duration, Lazy, RemovalPolicy, Resource, TagManager, TagType, ITaggable } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
@@ -7,14 +7,13 @@ import { KEY_MANAGEMENT_ACTIONS } from './handler';
 import { CustomKeyStoreType, ICustomKeyStore } from './store-base';
 import { xksKeyIdProblems } from './validation';
 import { assertNoProblems } from '../errors';
-import { KeyActions } from '../key/actions';
-import { actionsOfCapability, KeyCapability, sortedUnion } from '../key/capability';
+import { actionsOfCapability, KeyCapability } from '../key/capability';
 import { grantActions } from '../key/grant-actions';
+import { KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from '../key/key-policy-parts';
 import { KeyService } from '../key/key-service';
 import { KeyUser } from '../key/key-user';
 import { KeyOrigin, ManagedKeyProps } from '../key/managed-key';
-import { buildKeyPolicyStatements, KeyPolicyPosture, PolicyAccess } from '../key/policy-model';
-import { biggestStatements, KEY_POLICY_MAX_BYTES, keyPolicySize } from '../key/policy-size';
+import { KeyPolicyPosture, PolicyAccess } from '../key/policy-model';
 import { pinnedGrantee } from '../key/service-principals';
 import { aliasName, aliasProblems, capabilityProblems, pendingWindowProblems } from '../key/validation';
 
@@ -193,18 +192,7 @@ export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
 
   /** The statements of the key policy, as the policy model builds them (grants included). */
   public policyStatements(): iam.PolicyStatement[] {
-    const statements = buildKeyPolicyStatements({
-      posture: this.posture,
-      accountRoot: new iam.AccountRootPrincipal(),
-      administration: this.administration(),
-      policyManagement: this.posture === KeyPolicyPosture.STRICT
-        ? { sid: 'KeyManagementByItsHandler', principals: [this.keyStore.handlerRole], actions: [...KEY_MANAGEMENT_ACTIONS] }
-        : undefined,
-      uses: [...this.aliasManagement(), ...this.userAccesses(), ...this.serviceAccesses()],
-      createGrantGuard: this.props.createGrantGuard ?? true,
-    });
-    const guard = statements.length > 0 && statements[statements.length - 1].effect === iam.Effect.DENY ? [statements.pop()!] : [];
-    return [...statements, ...this.extraStatements, ...guard];
+    return keyPolicyStatements(this, this.roles(), FACTS);
   }
 
   private grantCapability(grantee: iam.IGrantable, capability: KeyCapability): iam.Grant {
@@ -216,10 +204,23 @@ export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
     return new iam.PolicyDocument({ statements: this.policyStatements(), minimize: true });
   }
 
-  private administration(): PolicyAccess | undefined {
-    if (this.administrators.length === 0) return undefined;
-    const actions = sortedUnion(KeyActions.ADMINISTER, this.posture === KeyPolicyPosture.IAM_DELEGATED ? KeyActions.CHANGE_POLICY : []);
-    return { sid: 'KeyAdministration', principals: this.administrators, actions };
+  /**
+   * The key's roles for the shared policy parts (key-policy-parts.ts). In STRICT the store's handler
+   * is the policy manager: it creates the key and keeps its policy (PutKeyPolicy) in step.
+   */
+  private roles(): KeyRoles {
+    const strict = this.posture === KeyPolicyPosture.STRICT;
+    return {
+      posture: this.posture,
+      administrators: this.administrators,
+      policyManager: strict ? this.keyStore.handlerRole : undefined,
+      policyManagement: { sid: 'KeyManagementByItsHandler', actions: KEY_MANAGEMENT_ACTIONS },
+      extraUses: this.aliasManagement(),
+      users: this.users,
+      services: this.services,
+      extraStatements: this.extraStatements,
+      createGrantGuard: this.props.createGrantGuard ?? true,
+    };
   }
 
   /** STRICT: aliases are CloudFormation resources, so their deployer needs the alias actions. */
@@ -230,46 +231,24 @@ export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
     return [{ sid: 'AliasManagementForCloudFormation', principals: [deployer], actions: ['kms:CreateAlias', 'kms:DeleteAlias', 'kms:DescribeKey', 'kms:UpdateAlias'] }];
   }
 
-  private userAccesses(): PolicyAccess[] {
-    return this.users.map((user) => ({
-      sid: `Use${pascal(user.capability)}`,
-      principals: [user.principal],
-      actions: actionsOfCapability(user.capability, kms.KeySpec.SYMMETRIC_DEFAULT),
-      conditions: user._conditions(this),
-    }));
-  }
-
-  private serviceAccesses(): PolicyAccess[] {
-    return this.services.map((service) => {
-      const access = service._access(this, kms.KeySpec.SYMMETRIC_DEFAULT);
-      return { sid: `Service${service.name}`, principals: [access.principal], actions: access.actions, conditions: access.conditions };
-    });
-  }
-
   private policyProblems(): string[] {
-    const stack = Stack.of(this);
     const problems: string[] = [];
     if (this.posture === KeyPolicyPosture.STRICT && this.aliasNames.length > 0 && !this.props.policyManager) {
       problems.push('a STRICT key with aliases needs policyManager: the principal that deploys the stack (CloudFormation creates the aliases), ' +
         'e.g. iam.Role.fromRoleArn(this, "Deployer", "arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1")');
     }
-    if (!this.props.allowAdministratorAsUser) {
-      const identity = (p: iam.IPrincipal) => JSON.stringify(stack.resolve(p.policyFragment.principalJson));
-      const managers = new Set(this.administrators.map(identity));
-      const both = [...this.users.map((u) => u.principal), ...this.grantees].filter((p) => managers.has(identity(p)));
-      if (both.length > 0) {
-        problems.push(`${[...new Set(both.map((p) => (Construct.isConstruct(p) ? p.node.path : identity(p))))].join(', ')} is both administrator and user of the key: ` +
-          'use separate principals (separation of duties), or set allowAdministratorAsUser: true');
-      }
-    }
-    const resolved = stack.resolve(this.policyDocument());
-    const size = keyPolicySize(resolved);
-    if (size > KEY_POLICY_MAX_BYTES) {
-      problems.push(`the key policy is about ${size} bytes, over the ${KEY_POLICY_MAX_BYTES}-byte limit of KMS; the biggest statements: ${biggestStatements(resolved, 3).join(', ')}`);
-    }
-    return problems;
+    const document = this.policyDocument();
+    return [...problems, ...keyPolicyProblems(this, this.roles(), {
+      grantees: this.grantees,
+      allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false,
+      statements: this.policyStatements(),
+      document,
+    })];
   }
 }
+
+/** What a key in a custom key store is, for the policy parts. */
+const FACTS: KeyFacts = { keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, multiRegion: false, importedMaterial: false };
 
 /** What KMS does not allow for a key in a custom key store. */
 function unsupportedProblems(props: CustomStoreKeyProps): string[] {
@@ -300,6 +279,3 @@ function unsupportedProblems(props: CustomStoreKeyProps): string[] {
   return problems;
 }
 
-function pascal(value: string): string {
-  return value.toLowerCase().split(/[_\s-]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-}

@@ -6,10 +6,12 @@
  */
 import { App, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import fc from 'fast-check';
-import { KeyCapability, KeyPolicyPosture, KeyUser, KeyUserOptions, ManagedKey } from '../../src';
+import { CloudHsmKeyStore, CustomStoreKey, KeyCapability, KeyPolicyPosture, KeyUser, KeyUserOptions, ManagedKey } from '../../src';
 import { LintSeverity } from '../../src/lint/finding';
 import { lintTemplate } from '../../src/lint/lint';
+import { TRUST_ANCHOR } from '../keystore/fixtures';
 import { synthTemplate } from '../support/template';
 
 const ACCOUNT = '111111111111';
@@ -184,7 +186,7 @@ const OPS: Form[] = [
 
 type Use = 'KeyUser' | 'grantDecrypt' | 'grant(kms:Decrypt)';
 
-function useKey(key: ManagedKey, use: Use, principal: iam.IPrincipal): void {
+function useKey(key: ManagedKey | CustomStoreKey, use: Use, principal: iam.IPrincipal): void {
   if (use === 'KeyUser') key.addUser(KeyUser.decrypt(principal));
   else if (use === 'grantDecrypt') key.grantDecrypt(principal);
   else key.grant(principal, 'kms:Decrypt');
@@ -206,6 +208,24 @@ describe('item 5: separation of duties compares principals by what they resolve 
           expect(result.message).toMatch(/is both administrator and user of the key/);
         }
       }), { numRuns: 80 });
+  });
+
+  test('a key in a custom key store is checked the same way (the shared policy parts)', () => {
+    fc.assert(fc.property(
+      fc.constantFrom(...OPS), fc.constantFrom(...OPS), fc.constantFrom<Use>('KeyUser', 'grantDecrypt', 'grant(kms:Decrypt)'),
+      (adminForm, userForm, use) => {
+        const result = outcome((stack) => {
+          const password = new secretsmanager.Secret(stack, 'KmsUserPassword');
+          const keyStore = new CloudHsmKeyStore(stack, 'Hsm', { clusterId: 'cluster-2a23b4cdefg', trustAnchorCertificate: TRUST_ANCHOR, kmsUserPasswordSecret: password });
+          const key = new CustomStoreKey(stack, 'Key', { keyStore, administrators: [adminForm.make(stack, 'Admin')] });
+          useKey(key, use, userForm.make(stack, 'User'));
+        });
+        expect(result.ok).toBe(false);
+        if (!result.ok) {
+          expectOurError(result.message);
+          expect(result.message).toMatch(/is both administrator and user of the key/);
+        }
+      }), { numRuns: 40 });
   });
 
   test('the STRICT policy manager given as Fn::Sub is the same principal as its literal ARN', () => {

@@ -289,18 +289,20 @@ function printStoredSizes(label: string, sides: Side[], items: Map<Side, Item>, 
 function printItems(sides: Side[], results: Results): void {
   const baselines = ['plain DynamoDB', 'raw AES-GCM', 'ESDK defaults', 'ESDK like us'];
   console.log(`\nPer item: median of ${WINDOWS} interleaved windows of >= ${WINDOW_MS} ms; spread = (max - min) / median of wall ms/op;`);
-  console.log('ratio = this side\'s ops/s / the peer\'s ops/s, median of per-window ratios (above 1: faster than the peer)');
+  console.log('x peer = wall ratio / CPU ratio: the peer\'s ms per operation over this side\'s, median of per-window ratios');
+  console.log('(above 1: this side is faster / uses less CPU; on a busy machine the CPU ratio is the steadier one)');
   console.log(`case | item | side | wall ms/op | ops/s | CPU ms/op | spread | ${baselines.map((b) => `x ${b}`).join(' | ')}`);
   const labels = [...new Set([...results.keys()].map((key) => key.split('|')[0]))];
   for (const label of labels) {
     for (const size of SIZES) {
       const samples = results.get(resultKey(label, size.label))!;
       const wall = (side: Side) => samples.get(side)!.map((s) => s.wallMsPerOp);
+      const cpuTime = (side: Side) => samples.get(side)!.map((s) => s.cpuMsPerOp);
       for (const side of sides.filter((s) => samples.has(s))) {
         const ms = wall(side);
         const ratios = baselines.map((name) => {
           const peer = sides.find((s) => s.name === name && samples.has(s));
-          return !peer || peer === side ? '-' : `${fmt(medianRatio(wall(peer), ms))}x`;
+          return !peer || peer === side ? '-' : `${fmt(medianRatio(wall(peer), ms))}x/${fmt(medianRatio(cpuTime(peer), cpuTime(side)))}x`;
         });
         const cpu = median(samples.get(side)!.map((s) => s.cpuMsPerOp));
         const spread = (Math.max(...ms) - Math.min(...ms)) / median(ms);

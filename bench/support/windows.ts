@@ -52,11 +52,11 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * The median over rounds of `ours / theirs` per round (both from the same round): steadier on a
+ * The median over rounds of `numerators[k] / denominators[k]` (both from round k): steadier on a
  * busy machine than a ratio of two medians, since load that slows one round slows both sides.
  */
-export function medianRatio(ours: readonly number[], theirs: readonly number[]): number {
-  return median(ours.map((value, round) => value / theirs[round]));
+export function medianRatio(numerators: readonly number[], denominators: readonly number[]): number {
+  return median(numerators.map((value, round) => value / denominators[round]));
 }
 
 /** `--name <value>` from the command line: a positive number (integer if `integer`), or `fallback`. */

@@ -1,14 +1,15 @@
 /**
- * Branch key settings of the bucket functions (the hierarchical keyring, CodecOptions.branchKeys),
- * from the environment EnvelopeEncryptedBucket sets, validated at cold start like config.ts:
+ * Branch key settings of the bucket and table functions (the hierarchical keyring,
+ * CodecOptions.branchKeys), from the environment EnvelopeEncryptedBucket or EnvelopeEncryptedTable
+ * sets, validated at cold start like config.ts:
  *
  *   ENVELOPE_BRANCH_KEY_TABLE              the branch key store's DynamoDB table (unset: no branch keys)
  *   ENVELOPE_BRANCH_KEY_STORE_NAME         its logical name (in every branch key's KMS context)
  *   ENVELOPE_BRANCH_KEY_KMS_ARN            the KMS key that wraps the branch keys
  *   ENVELOPE_BRANCH_KEY_ID                 one branch key for every object, or
- *   ENVELOPE_BRANCH_KEY_TENANTS            comma-separated tenants: the first segment of an object's
- *                                          name (after the protected prefix) is its tenant and names
- *                                          its branch key; other names are refused
+ *   ENVELOPE_BRANCH_KEY_TENANTS            comma-separated tenants, each naming its branch key: the
+ *                                          first segment of an object's name (after the protected
+ *                                          prefix), or an item's tenant attribute (table-config.ts)
  *   ENVELOPE_BRANCH_KEY_CACHE_TTL_SECONDS  seconds a branch key stays cached, default 300
  */
 import { BranchKeyStoreNode } from '@aws-crypto/client-node';
@@ -18,6 +19,7 @@ import { BranchKeyOptions, EncryptionContext } from './codec';
 import { Env, intEnv, misconfigured, requireEnv } from './config';
 import { EnvelopeError, ErrorCode } from './errors';
 import { OBJECT_CONTEXT_KEYS } from './object-location';
+import { ownValue } from './own';
 
 /** A tenant (and branch key id): what S3, KMS contexts and DynamoDB keys carry as is. */
 export const TENANT_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
@@ -78,11 +80,14 @@ export function tenantOf(protectedPrefix: string, tenants: ReadonlySet<string>, 
   return tenant;
 }
 
-/** The codec's branch key options for a bucket function. */
-export function bucketBranchKeys(
+/**
+ * The codec's branch key options: `tenantOf` names the tenant of a message from its encryption
+ * context (used only with tenants) and throws an EnvelopeError for anything else.
+ */
+export function codecBranchKeys(
   config: BranchKeyConfig,
-  protectedPrefix: string,
   clients: { kms: KMSClient; ddb: DynamoDBClient },
+  tenantOf: (context: EncryptionContext, tenants: ReadonlySet<string>) => string,
 ): BranchKeyOptions {
   const keyStore = new BranchKeyStoreNode({
     logicalKeyStoreName: config.logicalStoreName,
@@ -94,8 +99,17 @@ export function bucketBranchKeys(
   return {
     keyStore,
     cacheTtlSeconds: config.cacheTtlSeconds,
-    decryptKmsMessages: true, // objects written before branch keys were turned on
-    branchKeyIdFor: (context: EncryptionContext) =>
-      branchKeyId ?? tenantOf(protectedPrefix, tenants!, context[OBJECT_CONTEXT_KEYS.objectKey] ?? ''),
+    decryptKmsMessages: true, // objects and items written before branch keys were turned on
+    branchKeyIdFor: (context: EncryptionContext) => branchKeyId ?? tenantOf(context, tenants!),
   };
+}
+
+/** The codec's branch key options for a bucket function. */
+export function bucketBranchKeys(
+  config: BranchKeyConfig,
+  protectedPrefix: string,
+  clients: { kms: KMSClient; ddb: DynamoDBClient },
+): BranchKeyOptions {
+  return codecBranchKeys(config, clients, (context, tenants) =>
+    tenantOf(protectedPrefix, tenants, ownValue(context, OBJECT_CONTEXT_KEYS.objectKey) as string | undefined ?? ''));
 }

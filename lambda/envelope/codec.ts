@@ -128,9 +128,18 @@ export interface EncryptStreamOptions {
   readonly plaintextLength?: number;
 }
 
+export interface DecryptOptions {
+  /**
+   * The context a message made with the KMS keyring (not from a branch key) must carry instead of
+   * `expectedContext`: a table's items written before branch keys carry the table-wide context.
+   * @default - every message must carry `expectedContext`
+   */
+  readonly kmsMessageContext?: EncryptionContext;
+}
+
 export interface Codec {
   encrypt(plaintext: Uint8Array, context: EncryptionContext): Promise<Buffer>;
-  decrypt(ciphertext: Uint8Array, expectedContext: EncryptionContext): Promise<Buffer>;
+  decrypt(ciphertext: Uint8Array, expectedContext: EncryptionContext, options?: DecryptOptions): Promise<Buffer>;
   encryptStream(context: EncryptionContext, options?: EncryptStreamOptions): Duplex;
   decryptStream(expectedContext: EncryptionContext): Duplex;
 }
@@ -219,7 +228,7 @@ export function createCodec(options: CodecOptions): Codec {
       }
     },
 
-    async decrypt(ciphertext, expectedContext) {
+    async decrypt(ciphertext, expectedContext, decryptOptions = {}) {
       const failure: KmsFailure = {};
       let output;
       try {
@@ -228,7 +237,9 @@ export function createCodec(options: CodecOptions): Codec {
         throw failure.error ?? keyringError(err) ?? decryptError(err);
       }
       try {
-        verifyContext(output.messageHeader, expectedContext);
+        const { kmsMessageContext } = decryptOptions;
+        const kmsMessage = output.messageHeader.encryptedDataKeys.every((edk) => edk.providerId === 'aws-kms');
+        verifyContext(output.messageHeader, kmsMessageContext && kmsMessage ? kmsMessageContext : expectedContext);
       } catch (err) {
         output.plaintext.fill(0);
         throw err;

@@ -12,10 +12,10 @@
  *                                          prefix), or an item's tenant attribute (table-config.ts)
  *   ENVELOPE_BRANCH_KEY_CACHE_TTL_SECONDS  seconds a branch key stays cached, default 300
  */
-import { BranchKeyStoreNode } from '@aws-crypto/client-node';
+import { BranchKeyStoreNode, getLocalCryptographicMaterialsCache, NodeAlgorithmSuite } from '@aws-crypto/client-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { BranchKeyOptions, EncryptionContext } from './codec';
+import { BranchKeyCache, BranchKeyOptions, EncryptionContext } from './codec';
 import { Env, intEnv, misconfigured, requireEnv } from './config';
 import { EnvelopeError, ErrorCode } from './errors';
 import { OBJECT_CONTEXT_KEYS } from './object-location';
@@ -81,13 +81,13 @@ export function tenantOf(protectedPrefix: string, tenants: ReadonlySet<string>, 
 }
 
 /**
- * The codec's branch key options: `tenantOf` names the tenant of a message from its encryption
+ * The codec's branch key options: `tenantOfContext` names the tenant of a message from its encryption
  * context (used only with tenants) and throws an EnvelopeError for anything else.
  */
 export function codecBranchKeys(
   config: BranchKeyConfig,
   clients: { kms: KMSClient; ddb: DynamoDBClient },
-  tenantOf: (context: EncryptionContext, tenants: ReadonlySet<string>) => string,
+  tenantOfContext: (context: EncryptionContext, tenants: ReadonlySet<string>) => string,
 ): BranchKeyOptions {
   const keyStore = new BranchKeyStoreNode({
     logicalKeyStoreName: config.logicalStoreName,
@@ -97,10 +97,11 @@ export function codecBranchKeys(
   });
   const { branchKeyId, tenants } = config;
   return {
-    keyStore,
+    keyStore: coalesceReads(keyStore),
     cacheTtlSeconds: config.cacheTtlSeconds,
+    cache: keepLiveEntries(1000, config.cacheTtlSeconds),
     decryptKmsMessages: true, // objects and items written before branch keys were turned on
-    branchKeyIdFor: (context: EncryptionContext) => branchKeyId ?? tenantOf(context, tenants!),
+    branchKeyIdFor: (context: EncryptionContext) => branchKeyId ?? tenantOfContext(context, tenants!),
   };
 }
 
@@ -112,4 +113,50 @@ export function bucketBranchKeys(
 ): BranchKeyOptions {
   return codecBranchKeys(config, clients, (context, tenants) =>
     tenantOf(protectedPrefix, tenants, ownValue(context, OBJECT_CONTEXT_KEYS.objectKey) as string | undefined ?? ''));
+}
+
+type BranchKeyMaterials = Awaited<ReturnType<BranchKeyStoreNode['getActiveBranchKey']>>;
+
+/**
+ * The store with concurrent reads of the same branch key (version) shared: the keyring caches a
+ * branch key only once it has one, so a batch sealed or opened in parallel on a cold container
+ * would otherwise read (and have KMS unwrap) the same branch key once per item. An object whose
+ * prototype is the store, as the keyring accepts only a BranchKeyStoreNode.
+ */
+export function coalesceReads(store: BranchKeyStoreNode): BranchKeyStoreNode {
+  const pending = new Map<string, Promise<BranchKeyMaterials>>();
+  const shared = (id: string, read: () => Promise<BranchKeyMaterials>): Promise<BranchKeyMaterials> => {
+    let promise = pending.get(id);
+    if (!promise) {
+      promise = read().finally(() => pending.delete(id));
+      pending.set(id, promise);
+    }
+    return promise;
+  };
+  return Object.create(store, {
+    getActiveBranchKey: {
+      value: (branchKeyId: string) => shared(`active\n${branchKeyId}`, () => store.getActiveBranchKey(branchKeyId)),
+    },
+    getBranchKeyVersion: {
+      value: (branchKeyId: string, version: string) =>
+        shared(`version\n${branchKeyId}\n${version}`, () => store.getBranchKeyVersion(branchKeyId, version)),
+    },
+  }) as BranchKeyStoreNode;
+}
+
+/**
+ * The keyring's branch key cache, keeping a live entry when the same materials are put again: the
+ * callers that shared one read (coalesceReads) each put what they got, and replacing an entry
+ * zeroes its materials while another operation may still be using them.
+ */
+export function keepLiveEntries(capacity: number, ttlSeconds: number): BranchKeyCache {
+  const cache = getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>(capacity);
+  return {
+    ...cache,
+    putBranchKeyMaterial(key, material, maxAge) {
+      const live = cache.getBranchKeyMaterial(key);
+      if (live && live.response === material && Date.now() - live.now <= ttlSeconds * 1000) return;
+      cache.putBranchKeyMaterial(key, material, maxAge);
+    },
+  };
 }

@@ -101,6 +101,9 @@ export interface CodecOptions {
   readonly branchKeys?: BranchKeyOptions;
 }
 
+/** A branch key cache for the hierarchical keyring (the ESDK's CryptographicMaterialsCache). */
+export type BranchKeyCache = ReturnType<typeof getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>>;
+
 /** Hierarchical keyring settings (see CodecOptions.branchKeys). */
 export interface BranchKeyOptions {
   /** The branch key store (with its own KMS key; `keyArn` is then only for decryptKmsMessages). */
@@ -109,6 +112,8 @@ export interface BranchKeyOptions {
   readonly cacheTtlSeconds: number;
   /** Branch key versions held. @default 1000 */
   readonly maxCacheSize?: number;
+  /** The keyring's branch key cache (replaces `maxCacheSize`). @default - a local cache */
+  readonly cache?: BranchKeyCache;
   /**
    * Also decrypt messages made with the KMS keyring under the codec's `keyArn` (objects written
    * before branch keys were turned on). New messages always use branch keys.
@@ -185,7 +190,7 @@ export function createCodec(options: CodecOptions): Codec {
     keyStore: options.branchKeys.keyStore,
     branchKeyIdSupplier: { getBranchKeyId: (context) => options.branchKeys!.branchKeyIdFor(context) },
     cacheLimitTtl: options.branchKeys.cacheTtlSeconds,
-    maxCacheSize: options.branchKeys.maxCacheSize ?? 1000,
+    ...(options.branchKeys.cache ? { cache: options.branchKeys.cache } : { maxCacheSize: options.branchKeys.maxCacheSize ?? 1000 }),
   });
 
   // A fresh keyring per operation (cheap) lets each operation see its own KMS failure.

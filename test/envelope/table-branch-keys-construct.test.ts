@@ -26,7 +26,12 @@ const KEYS = {
   partitionKey: { name: 'customer', type: dynamodb.AttributeType.STRING },
   sortKey: { name: 'order', type: dynamodb.AttributeType.NUMBER },
 };
-const ACTIONS = { tenant: AttributeAction.SIGN_ONLY, status: AttributeAction.SIGN_ONLY, gsi: AttributeAction.DO_NOTHING, card: AttributeAction.ENCRYPT_AND_SIGN };
+const ACTIONS = {
+  tenant: AttributeAction.SIGN_ONLY,
+  status: AttributeAction.SIGN_ONLY,
+  gsi: AttributeAction.DO_NOTHING,
+  card: AttributeAction.ENCRYPT_AND_SIGN,
+};
 
 function build(branchKeys: EnvelopeTableBranchKeyOptions, props: Partial<EnvelopeEncryptedTableProps> = {}) {
   const stack = new Stack(new App(), 'Stack');

@@ -97,7 +97,7 @@ export function codecBranchKeys(
   });
   const { branchKeyId, tenants } = config;
   return {
-    keyStore: coalesceReads(keyStore),
+    keyStore: shareBranchKeyReads(keyStore, config.cacheTtlSeconds),
     cacheTtlSeconds: config.cacheTtlSeconds,
     cache: keepLiveEntries(1000, config.cacheTtlSeconds),
     decryptKmsMessages: true, // objects and items written before branch keys were turned on
@@ -117,14 +117,27 @@ export function bucketBranchKeys(
 
 type BranchKeyMaterials = Awaited<ReturnType<BranchKeyStoreNode['getActiveBranchKey']>>;
 
+/** A copy that owns its key bytes (the keyring's cache zeroes the materials it evicts). */
+function copyOf(materials: BranchKeyMaterials): BranchKeyMaterials {
+  // NodeBranchKeyMaterial, which @aws-crypto/client-node does not export; its constructor copies the key.
+  const Materials = materials.constructor as new (key: Buffer, id: string, version: string, context: object) => BranchKeyMaterials;
+  return new Materials(materials.branchKey(), materials.branchKeyIdentifier, materials.branchKeyVersion.toString('utf8'), materials.encryptionContext);
+}
+
 /**
- * The store with concurrent reads of the same branch key (version) shared: the keyring caches a
- * branch key only once it has one, so a batch sealed or opened in parallel on a cold container
- * would otherwise read (and have KMS unwrap) the same branch key once per item. An object whose
- * prototype is the store, as the keyring accepts only a BranchKeyStoreNode.
+ * The store, with the reads a container makes cut to one KMS call per branch key per `ttlSeconds`:
+ *
+ * - concurrent reads of the same branch key (version) share one read: the keyring caches a branch
+ *   key only once it has one, so a batch sealed or opened in parallel on a cold container would
+ *   otherwise read (and have KMS unwrap) the same branch key once per item;
+ * - a version read for the version that was just read as the active one (a container decrypting
+ *   what it encrypted) is served from a private copy of it: the keyring caches the two apart.
+ *
+ * An object whose prototype is the store, as the keyring accepts only a BranchKeyStoreNode.
  */
-export function coalesceReads(store: BranchKeyStoreNode): BranchKeyStoreNode {
+export function shareBranchKeyReads(store: BranchKeyStoreNode, ttlSeconds: number): BranchKeyStoreNode {
   const pending = new Map<string, Promise<BranchKeyMaterials>>();
+  const active = new Map<string, { readonly materials: BranchKeyMaterials; readonly at: number }>();
   const shared = (id: string, read: () => Promise<BranchKeyMaterials>): Promise<BranchKeyMaterials> => {
     let promise = pending.get(id);
     if (!promise) {
@@ -133,20 +146,32 @@ export function coalesceReads(store: BranchKeyStoreNode): BranchKeyStoreNode {
     }
     return promise;
   };
+  const readActive = async (branchKeyId: string): Promise<BranchKeyMaterials> => {
+    const materials = await store.getActiveBranchKey(branchKeyId);
+    active.get(branchKeyId)?.materials.zeroUnencryptedDataKey();
+    active.set(branchKeyId, { materials: copyOf(materials), at: Date.now() });
+    return materials;
+  };
+  const readVersion = async (branchKeyId: string, version: string): Promise<BranchKeyMaterials> => {
+    const known = active.get(branchKeyId);
+    if (known && Date.now() - known.at < ttlSeconds * 1000 && known.materials.branchKeyVersion.toString('utf8') === version) {
+      return copyOf(known.materials);
+    }
+    return store.getBranchKeyVersion(branchKeyId, version);
+  };
   return Object.create(store, {
     getActiveBranchKey: {
-      value: (branchKeyId: string) => shared(`active\n${branchKeyId}`, () => store.getActiveBranchKey(branchKeyId)),
+      value: (branchKeyId: string) => shared(`active\n${branchKeyId}`, () => readActive(branchKeyId)),
     },
     getBranchKeyVersion: {
-      value: (branchKeyId: string, version: string) =>
-        shared(`version\n${branchKeyId}\n${version}`, () => store.getBranchKeyVersion(branchKeyId, version)),
+      value: (branchKeyId: string, version: string) => shared(`version\n${branchKeyId}\n${version}`, () => readVersion(branchKeyId, version)),
     },
   }) as BranchKeyStoreNode;
 }
 
 /**
  * The keyring's branch key cache, keeping a live entry when the same materials are put again: the
- * callers that shared one read (coalesceReads) each put what they got, and replacing an entry
+ * callers that shared one read (shareBranchKeyReads) each put what they got, and replacing an entry
  * zeroes its materials while another operation may still be using them.
  */
 export function keepLiveEntries(capacity: number, ttlSeconds: number): BranchKeyCache {

@@ -198,6 +198,26 @@ describe('KMS calls', () => {
     }
     expect(kms.totalCalls).toBe(1);
   });
+
+  test('a container that writes and reads the same tenants: still one KMS call per branch key', async () => {
+    const table = container();
+    kms.resetCalls();
+    const items = TENANTS.flatMap((tenant) => Array.from({ length: 8 }, (_, i) => order('both', `${tenant}-${i}`, tenant)));
+    ok(await table.handle({ operation: 'batchPut', items }));
+    expect(ok(await table.handle({ operation: 'query', partitionKey: 'both' })).items).toHaveLength(items.length);
+    expect(ok(await table.handle({ operation: 'batchGet', keys: items.map(keyOf) })).items).toEqual(items);
+    expect(kms.totalCalls).toBe(TENANTS.length);
+  });
+
+  test('a short cache period: the branch keys are unwrapped again after it, and still read', async () => {
+    const table = container({ ENVELOPE_BRANCH_KEY_CACHE_TTL_SECONDS: '1' });
+    ok(await table.handle({ operation: 'put', item: order('ttl', 'a', 'acme') }));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    kms.resetCalls();
+    ok(await table.handle({ operation: 'put', item: order('ttl', 'b', 'acme') }));
+    expect(ok(await table.handle({ operation: 'query', partitionKey: 'ttl' })).items).toHaveLength(2);
+    expect(kms.totalCalls).toBe(1);
+  });
 });
 
 describe('items written before branch keys were turned on', () => {

@@ -6,7 +6,7 @@
  * test/support/dynalite-transactions.ts (dynalite has none). Every read and every encrypt/decrypt
  * path is real dynalite and the local KMS.
  */
-import { AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, ScalarAttributeType } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import * as fc from 'fast-check';
 import { ACTIONS, expectError, ok, PK, SK } from './table-fixture';
@@ -37,6 +37,7 @@ beforeAll(async () => {
     db.createTable('orders', PK, SK),
     db.createTable('invoices', PK, SK),
     db.createTable('accounts', 'tenant', SK),
+    db.createTable('ledger', 'account', 'entry', ScalarAttributeType.N),
     db.createTable(STORE, 'branch-key-id', 'type'),
   ]);
   envelopeKeyArn = kms.createKey();
@@ -168,6 +169,21 @@ describe('round trips', () => {
     expect(ok(await table.handle({ operation: 'query', partitionKey: 'acme' })).items).toEqual([item]);
     expectError(await table.handle({ operation: 'put', item: { ...item, tenant: 'initech' } }), ErrorCode.INVALID_REQUEST);
   });
+});
+
+test('number keys: the context carries their JavaScript string form, which DynamoDB round-trips', async () => {
+  const config = readTableConfig(env({ ...SINGLE, ENVELOPE_TABLE_NAME: 'ledger', ENVELOPE_PARTITION_KEY: 'account', ENVELOPE_SORT_KEY: 'entry' }));
+  const table = new TableHandler({ config, codec: tableCodec(config, { kms: kms.client(), ddb: db.client() }), dynamodb: raw });
+  const entries = [-3, 0, 1e-7, 0.1, 1.5, 2 ** 53 - 1, 123456.789, -1e-100].map((entry) => ({ account: 1.5, entry, card: `entry ${entry}` }));
+  ok(await table.handle({ operation: 'batchPut', items: entries }));
+  const got = ok(await table.handle({ operation: 'batchGet', keys: entries.map(({ account, entry }) => ({ account, entry })) })).items!;
+  expect(got).toEqual(entries);
+  expect(ok(await table.handle({ operation: 'query', partitionKey: 1.5 })).items).toHaveLength(entries.length);
+  // Another item's envelope (a neighbouring number) does not open here.
+  const a = (await stored('ledger', { account: 1.5, entry: 0.1 }))!;
+  const b = (await stored('ledger', { account: 1.5, entry: 1.5 }))!;
+  await storeRaw('ledger', { ...b, aws_envelope: a.aws_envelope });
+  expectError(await table.handle({ operation: 'get', key: { account: 1.5, entry: 1.5 } }), ErrorCode.CONTEXT_MISMATCH);
 });
 
 describe('KMS calls', () => {

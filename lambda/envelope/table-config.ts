@@ -126,7 +126,7 @@ function readItemContext(
     return {};
   }
   if (tenantAttribute === undefined) throw misconfigured('ENVELOPE_BRANCH_KEY_TENANTS needs ENVELOPE_TENANT_ATTRIBUTE (the attribute naming each item\'s tenant)');
-  if (!keys.includes(tenantAttribute) && actions.get(tenantAttribute) !== AttributeAction.SIGN_ONLY) {
+  if (tenantAttribute === '__proto__' || (!keys.includes(tenantAttribute) && actions.get(tenantAttribute) !== AttributeAction.SIGN_ONLY)) {
     throw misconfigured(`ENVELOPE_TENANT_ATTRIBUTE ${JSON.stringify(tenantAttribute)} must be the partition key, the sort key or a SIGN_ONLY attribute`);
   }
   return { tenantAttribute, tenants: branchKeys.tenants };

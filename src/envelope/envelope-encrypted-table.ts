@@ -271,6 +271,7 @@ function tenantProblems(schema: dynamodb.KeySchema, actions: { [name: string]: A
   }
   if (!options.tenants) return [`branchKeys.tenantAttribute '${attribute}' needs branchKeys.tenants: the tenants, each with its own branch key`];
   if (Token.isUnresolved(attribute) || attribute === '') return ['branchKeys.tenantAttribute must be a literal attribute name'];
+  if (attribute === '__proto__') return ["branchKeys.tenantAttribute cannot be '__proto__': the AWS SDK cannot store that name in plaintext"];
   const key = [...schema.partitionKeys, ...schema.sortKeys].find((k) => k.name === attribute);
   if (key) {
     return key.type === dynamodb.AttributeType.STRING ? [] : [`branchKeys.tenantAttribute '${attribute}' is a ${key.type} key attribute: a tenant is a string, use a STRING key`];

@@ -189,6 +189,7 @@ describe('synth-time validation', () => {
     ['a DO_NOTHING tenant attribute', { tenants: ['acme'], tenantAttribute: 'gsi' }, /'gsi' is DO_NOTHING/],
     ['an unknown tenant attribute', { tenants: ['acme'], tenantAttribute: 'owner' }, /'owner' is not a key attribute and not in attributeActions/],
     ['an inherited name as tenant attribute', { tenants: ['acme'], tenantAttribute: 'constructor' }, /'constructor' is not a key attribute/],
+    ['__proto__ as tenant attribute', { tenants: ['acme'], tenantAttribute: '__proto__' }, /cannot be '__proto__'/, { attributeActions: { ['__proto__']: AttributeAction.SIGN_ONLY } }],
     ['a NUMBER key as tenant attribute', { tenants: ['acme'], tenantAttribute: 'order' }, /'order' is a N key attribute: a tenant is a string/],
     ['an unknown tenant attribute with default SIGN_ONLY', { tenants: ['acme'], tenantAttribute: 'owner' }, /not in attributeActions/, { defaultAttributeAction: AttributeAction.SIGN_ONLY }],
     ['a bad tenant name', { tenants: ['a/b'], tenantAttribute: 'tenant' }, /'a\/b' must be a literal/],

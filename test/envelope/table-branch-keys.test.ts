@@ -113,6 +113,7 @@ describe('configuration (cold start)', () => {
     ['a DO_NOTHING tenant attribute', { ENVELOPE_TENANT_ATTRIBUTE: 'gsi' }],
     ['an unknown tenant attribute (default action)', { ENVELOPE_TENANT_ATTRIBUTE: 'unknown' }],
     ['an inherited name as tenant attribute', { ENVELOPE_TENANT_ATTRIBUTE: 'constructor' }],
+    ['__proto__ as tenant attribute, even SIGN_ONLY', { ENVELOPE_TENANT_ATTRIBUTE: '__proto__', ENVELOPE_ATTRIBUTE_ACTIONS: '{"__proto__":"SIGN_ONLY"}' }],
     ['a bad tenant list', { ENVELOPE_BRANCH_KEY_TENANTS: 'acme,../x' }],
     ['no branch key KMS ARN', { ENVELOPE_BRANCH_KEY_KMS_ARN: undefined }],
   ])('%s is Misconfigured', (_name, overrides) => {

@@ -101,6 +101,9 @@ export interface EnvelopeEncryptedTableProps extends EnvelopeCryptoOptions {
  *
  * Callers invoke `cryptoFunction` (read-write) or `readFunction` (read-only) with JSON requests:
  * put, get, delete, batchPut, batchGet, query. Items are ordinary JSON objects.
+ *
+ * With `branchKeys`, data keys are derived from branch keys (optionally one per tenant) and each
+ * item's message carries its own encryption context (ItemEncryptionContext) at no KMS call per item.
  */
 export class EnvelopeEncryptedTable extends Construct {
   /** The table. */

@@ -1,23 +1,25 @@
 /**
- * Branch key settings of the bucket functions (the hierarchical keyring, CodecOptions.branchKeys),
- * from the environment EnvelopeEncryptedBucket sets, validated at cold start like config.ts:
+ * Branch key settings of the bucket and table functions (the hierarchical keyring,
+ * CodecOptions.branchKeys), from the environment EnvelopeEncryptedBucket or EnvelopeEncryptedTable
+ * sets, validated at cold start like config.ts:
  *
  *   ENVELOPE_BRANCH_KEY_TABLE              the branch key store's DynamoDB table (unset: no branch keys)
  *   ENVELOPE_BRANCH_KEY_STORE_NAME         its logical name (in every branch key's KMS context)
  *   ENVELOPE_BRANCH_KEY_KMS_ARN            the KMS key that wraps the branch keys
  *   ENVELOPE_BRANCH_KEY_ID                 one branch key for every object, or
- *   ENVELOPE_BRANCH_KEY_TENANTS            comma-separated tenants: the first segment of an object's
- *                                          name (after the protected prefix) is its tenant and names
- *                                          its branch key; other names are refused
+ *   ENVELOPE_BRANCH_KEY_TENANTS            comma-separated tenants, each naming its branch key: the
+ *                                          first segment of an object's name (after the protected
+ *                                          prefix), or an item's tenant attribute (table-config.ts)
  *   ENVELOPE_BRANCH_KEY_CACHE_TTL_SECONDS  seconds a branch key stays cached, default 300
  */
-import { BranchKeyStoreNode } from '@aws-crypto/client-node';
+import { BranchKeyStoreNode, getLocalCryptographicMaterialsCache, NodeAlgorithmSuite } from '@aws-crypto/client-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { BranchKeyOptions, EncryptionContext } from './codec';
+import { BranchKeyCache, BranchKeyOptions, EncryptionContext } from './codec';
 import { Env, intEnv, misconfigured, requireEnv } from './config';
 import { EnvelopeError, ErrorCode } from './errors';
 import { OBJECT_CONTEXT_KEYS } from './object-location';
+import { ownValue } from './own';
 
 /** A tenant (and branch key id): what S3, KMS contexts and DynamoDB keys carry as is. */
 export const TENANT_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
@@ -78,11 +80,14 @@ export function tenantOf(protectedPrefix: string, tenants: ReadonlySet<string>, 
   return tenant;
 }
 
-/** The codec's branch key options for a bucket function. */
-export function bucketBranchKeys(
+/**
+ * The codec's branch key options: `tenantOfContext` names the tenant of a message from its encryption
+ * context (used only with tenants) and throws an EnvelopeError for anything else.
+ */
+export function codecBranchKeys(
   config: BranchKeyConfig,
-  protectedPrefix: string,
   clients: { kms: KMSClient; ddb: DynamoDBClient },
+  tenantOfContext: (context: EncryptionContext, tenants: ReadonlySet<string>) => string,
 ): BranchKeyOptions {
   const keyStore = new BranchKeyStoreNode({
     logicalKeyStoreName: config.logicalStoreName,
@@ -92,10 +97,91 @@ export function bucketBranchKeys(
   });
   const { branchKeyId, tenants } = config;
   return {
-    keyStore,
+    keyStore: shareBranchKeyReads(keyStore, config.cacheTtlSeconds),
     cacheTtlSeconds: config.cacheTtlSeconds,
-    decryptKmsMessages: true, // objects written before branch keys were turned on
-    branchKeyIdFor: (context: EncryptionContext) =>
-      branchKeyId ?? tenantOf(protectedPrefix, tenants!, context[OBJECT_CONTEXT_KEYS.objectKey] ?? ''),
+    cache: keepLiveEntries(1000, config.cacheTtlSeconds),
+    decryptKmsMessages: true, // objects and items written before branch keys were turned on
+    branchKeyIdFor: (context: EncryptionContext) => branchKeyId ?? tenantOfContext(context, tenants!),
+  };
+}
+
+/** The codec's branch key options for a bucket function. */
+export function bucketBranchKeys(
+  config: BranchKeyConfig,
+  protectedPrefix: string,
+  clients: { kms: KMSClient; ddb: DynamoDBClient },
+): BranchKeyOptions {
+  return codecBranchKeys(config, clients, (context, tenants) =>
+    tenantOf(protectedPrefix, tenants, ownValue(context, OBJECT_CONTEXT_KEYS.objectKey) as string | undefined ?? ''));
+}
+
+type BranchKeyMaterials = Awaited<ReturnType<BranchKeyStoreNode['getActiveBranchKey']>>;
+
+/** A copy that owns its key bytes (the keyring's cache zeroes the materials it evicts). */
+function copyOf(materials: BranchKeyMaterials): BranchKeyMaterials {
+  // NodeBranchKeyMaterial, which @aws-crypto/client-node does not export; its constructor copies the key.
+  const Materials = materials.constructor as new (key: Buffer, id: string, version: string, context: object) => BranchKeyMaterials;
+  return new Materials(materials.branchKey(), materials.branchKeyIdentifier, materials.branchKeyVersion.toString('utf8'), materials.encryptionContext);
+}
+
+/**
+ * The store, with the reads a container makes cut to one KMS call per branch key per `ttlSeconds`:
+ *
+ * - concurrent reads of the same branch key (version) share one read: the keyring caches a branch
+ *   key only once it has one, so a batch sealed or opened in parallel on a cold container would
+ *   otherwise read (and have KMS unwrap) the same branch key once per item;
+ * - a version read for the version that was just read as the active one (a container decrypting
+ *   what it encrypted) is served from a private copy of it: the keyring caches the two apart.
+ *
+ * An object whose prototype is the store, as the keyring accepts only a BranchKeyStoreNode.
+ */
+export function shareBranchKeyReads(store: BranchKeyStoreNode, ttlSeconds: number): BranchKeyStoreNode {
+  const pending = new Map<string, Promise<BranchKeyMaterials>>();
+  const active = new Map<string, { readonly materials: BranchKeyMaterials; readonly at: number }>();
+  const shared = (id: string, read: () => Promise<BranchKeyMaterials>): Promise<BranchKeyMaterials> => {
+    let promise = pending.get(id);
+    if (!promise) {
+      promise = read().finally(() => pending.delete(id));
+      pending.set(id, promise);
+    }
+    return promise;
+  };
+  const readActive = async (branchKeyId: string): Promise<BranchKeyMaterials> => {
+    const materials = await store.getActiveBranchKey(branchKeyId);
+    active.get(branchKeyId)?.materials.zeroUnencryptedDataKey();
+    active.set(branchKeyId, { materials: copyOf(materials), at: Date.now() });
+    return materials;
+  };
+  const readVersion = async (branchKeyId: string, version: string): Promise<BranchKeyMaterials> => {
+    const known = active.get(branchKeyId);
+    if (known && Date.now() - known.at < ttlSeconds * 1000 && known.materials.branchKeyVersion.toString('utf8') === version) {
+      return copyOf(known.materials);
+    }
+    return store.getBranchKeyVersion(branchKeyId, version);
+  };
+  return Object.create(store, {
+    getActiveBranchKey: {
+      value: (branchKeyId: string) => shared(`active\n${branchKeyId}`, () => readActive(branchKeyId)),
+    },
+    getBranchKeyVersion: {
+      value: (branchKeyId: string, version: string) => shared(`version\n${branchKeyId}\n${version}`, () => readVersion(branchKeyId, version)),
+    },
+  }) as BranchKeyStoreNode;
+}
+
+/**
+ * The keyring's branch key cache, keeping a live entry when the same materials are put again: the
+ * callers that shared one read (shareBranchKeyReads) each put what they got, and replacing an entry
+ * zeroes its materials while another operation may still be using them.
+ */
+export function keepLiveEntries(capacity: number, ttlSeconds: number): BranchKeyCache {
+  const cache = getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>(capacity);
+  return {
+    ...cache,
+    putBranchKeyMaterial(key, material, maxAge) {
+      const live = cache.getBranchKeyMaterial(key);
+      if (live && live.response === material && Date.now() - live.now <= ttlSeconds * 1000) return;
+      cache.putBranchKeyMaterial(key, material, maxAge);
+    },
   };
 }

@@ -101,6 +101,9 @@ export interface CodecOptions {
   readonly branchKeys?: BranchKeyOptions;
 }
 
+/** A branch key cache for the hierarchical keyring (the ESDK's CryptographicMaterialsCache). */
+export type BranchKeyCache = ReturnType<typeof getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>>;
+
 /** Hierarchical keyring settings (see CodecOptions.branchKeys). */
 export interface BranchKeyOptions {
   /** The branch key store (with its own KMS key; `keyArn` is then only for decryptKmsMessages). */
@@ -109,6 +112,8 @@ export interface BranchKeyOptions {
   readonly cacheTtlSeconds: number;
   /** Branch key versions held. @default 1000 */
   readonly maxCacheSize?: number;
+  /** The keyring's branch key cache (replaces `maxCacheSize`). @default - a local cache */
+  readonly cache?: BranchKeyCache;
   /**
    * Also decrypt messages made with the KMS keyring under the codec's `keyArn` (objects written
    * before branch keys were turned on). New messages always use branch keys.
@@ -128,9 +133,18 @@ export interface EncryptStreamOptions {
   readonly plaintextLength?: number;
 }
 
+export interface DecryptOptions {
+  /**
+   * The context a message made with the KMS keyring (not from a branch key) must carry instead of
+   * `expectedContext`: a table's items written before branch keys carry the table-wide context.
+   * @default - every message must carry `expectedContext`
+   */
+  readonly kmsMessageContext?: EncryptionContext;
+}
+
 export interface Codec {
   encrypt(plaintext: Uint8Array, context: EncryptionContext): Promise<Buffer>;
-  decrypt(ciphertext: Uint8Array, expectedContext: EncryptionContext): Promise<Buffer>;
+  decrypt(ciphertext: Uint8Array, expectedContext: EncryptionContext, options?: DecryptOptions): Promise<Buffer>;
   encryptStream(context: EncryptionContext, options?: EncryptStreamOptions): Duplex;
   decryptStream(expectedContext: EncryptionContext): Duplex;
 }
@@ -176,7 +190,7 @@ export function createCodec(options: CodecOptions): Codec {
     keyStore: options.branchKeys.keyStore,
     branchKeyIdSupplier: { getBranchKeyId: (context) => options.branchKeys!.branchKeyIdFor(context) },
     cacheLimitTtl: options.branchKeys.cacheTtlSeconds,
-    maxCacheSize: options.branchKeys.maxCacheSize ?? 1000,
+    ...(options.branchKeys.cache ? { cache: options.branchKeys.cache } : { maxCacheSize: options.branchKeys.maxCacheSize ?? 1000 }),
   });
 
   // A fresh keyring per operation (cheap) lets each operation see its own KMS failure.
@@ -219,7 +233,7 @@ export function createCodec(options: CodecOptions): Codec {
       }
     },
 
-    async decrypt(ciphertext, expectedContext) {
+    async decrypt(ciphertext, expectedContext, decryptOptions = {}) {
       const failure: KmsFailure = {};
       let output;
       try {
@@ -228,7 +242,9 @@ export function createCodec(options: CodecOptions): Codec {
         throw failure.error ?? keyringError(err) ?? decryptError(err);
       }
       try {
-        verifyContext(output.messageHeader, expectedContext);
+        const { kmsMessageContext } = decryptOptions;
+        const kmsMessage = output.messageHeader.encryptedDataKeys.every((edk) => edk.providerId === 'aws-kms');
+        verifyContext(output.messageHeader, kmsMessageContext && kmsMessage ? kmsMessageContext : expectedContext);
       } catch (err) {
         output.plaintext.fill(0);
         throw err;

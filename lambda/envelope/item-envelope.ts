@@ -15,6 +15,16 @@
  * context: the data-key cache is keyed by the encryption context, so per-item context values would
  * cost one KMS call per item. The KMS context is { 'envelope:table': <table> } (pinned by the
  * key policy); the ESDK message authenticates the sealed binding with the same strength.
+ *
+ * With branch keys (schema.itemContext) each data key is derived locally from a branch key, so the
+ * message also carries the item's own context at no KMS call per item:
+ *
+ *   { envelope:table, envelope:partition-key, envelope:sort-key?, envelope:tenant? }
+ *
+ * (key values as strings, numbers in their JavaScript string form; the tenant names the branch
+ * key). On read the expected context is built from the stored item and must match exactly; items
+ * written before branch keys (KMS keyring) must carry the table-only context instead. The sealed
+ * document is checked either way.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical';
@@ -31,6 +41,14 @@ export type Item = Record<string, unknown>;
 /** The encryption-context key that names the table (the key policy pins it). */
 export const TABLE_CONTEXT_KEY = 'envelope:table';
 
+/** The per-item context keys (with branch keys); the construct exports them as ItemEncryptionContext. */
+export const ITEM_CONTEXT_KEYS = {
+  table: TABLE_CONTEXT_KEY,
+  partitionKey: 'envelope:partition-key',
+  sortKey: 'envelope:sort-key',
+  tenant: 'envelope:tenant',
+} as const;
+
 const FORMAT_VERSION = 1;
 
 interface SealedDocument {
@@ -43,6 +61,48 @@ interface SealedDocument {
 
 export function tableContext(schema: ItemSchema): EncryptionContext {
   return { [TABLE_CONTEXT_KEY]: schema.tableName };
+}
+
+/** A key value as a context value: strings as they are, numbers in their JavaScript string form. */
+function contextValue(value: unknown): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+/**
+ * The context of an item's message with branch keys, from the item's own values (`key`: its
+ * checked key attributes). Writing, a tenant that is missing or not configured is an
+ * InvalidRequest; reading, a stored item without a valid tenant simply gets no tenant member, so
+ * no tenant's message matches it.
+ */
+export function itemContext(schema: ItemSchema, key: Item, item: Item, writing: boolean): EncryptionContext {
+  // Fixed member names only: attribute names and values never become keys here.
+  const context: Record<string, string> = {
+    [ITEM_CONTEXT_KEYS.table]: schema.tableName,
+    [ITEM_CONTEXT_KEYS.partitionKey]: contextValue(ownValue(key, schema.partitionKey)),
+  };
+  if (schema.sortKey !== undefined) context[ITEM_CONTEXT_KEYS.sortKey] = contextValue(ownValue(key, schema.sortKey));
+  const { tenantAttribute, tenants } = schema.itemContext ?? {};
+  if (tenantAttribute !== undefined && tenants) {
+    const tenant = ownValue(item, tenantAttribute);
+    if (typeof tenant === 'string' && tenants.has(tenant)) {
+      context[ITEM_CONTEXT_KEYS.tenant] = tenant;
+    } else if (writing) {
+      throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `Attribute ${quoteName(tenantAttribute)} must name a configured tenant`);
+    }
+  }
+  return context;
+}
+
+/**
+ * The tenant (branch key id) of a message, from its context: a configured tenant, or a
+ * CONTEXT_MISMATCH (the message was not made for this table's tenants).
+ */
+export function tenantOfContext(context: EncryptionContext, tenants: ReadonlySet<string>): string {
+  const tenant = ownValue(context, ITEM_CONTEXT_KEYS.tenant);
+  if (typeof tenant !== 'string' || !tenants.has(tenant)) {
+    throw new EnvelopeError(ErrorCode.CONTEXT_MISMATCH, 'The ciphertext names no tenant of this table');
+  }
+  return tenant;
 }
 
 export function keyNames(schema: ItemSchema): string[] {
@@ -92,6 +152,8 @@ export async function sealItem(codec: Codec, schema: ItemSchema, item: Item): Pr
     throw new EnvelopeError(ErrorCode.INVALID_REQUEST, `${ENVELOPE_ATTRIBUTE} is a reserved attribute name`);
   }
   const key = keyOf(schema, item);
+  // The tenant is checked before any attribute: an item of no configured tenant writes nothing.
+  const context = schema.itemContext ? itemContext(schema, key, item, true) : tableContext(schema);
   const stored: Item = {};
   const encrypted: Item = {};
   const signedNames: string[] = [];
@@ -118,7 +180,7 @@ export async function sealItem(codec: Codec, schema: ItemSchema, item: Item): Pr
   };
   const plaintext = Buffer.from(canonicalJson(document));
   try {
-    setOwn(stored, ENVELOPE_ATTRIBUTE, await codec.encrypt(plaintext, tableContext(schema)));
+    setOwn(stored, ENVELOPE_ATTRIBUTE, await codec.encrypt(plaintext, context));
   } finally {
     plaintext.fill(0);
   }
@@ -131,7 +193,9 @@ export async function openItem(codec: Codec, schema: ItemSchema, stored: Item): 
   if (!(message instanceof Uint8Array)) {
     throw new EnvelopeError(ErrorCode.INTEGRITY_CHECK_FAILED, 'The item has no envelope (written without the crypto function?)');
   }
-  const plaintext = await codec.decrypt(message, tableContext(schema));
+  const plaintext = schema.itemContext
+    ? await codec.decrypt(message, itemContext(schema, keyOf(schema, rest), rest, false), { kmsMessageContext: tableContext(schema) })
+    : await codec.decrypt(message, tableContext(schema));
   let document: SealedDocument;
   try {
     document = JSON.parse(plaintext.toString('utf8')) as SealedDocument;

@@ -1,9 +1,9 @@
 /** Lambda entry point of the EnvelopeEncryptedTable crypto function. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { codecFromConfig } from './config';
 import { toErrorResponse } from './errors';
 import { logger } from './log';
+import { tableCodec } from './table-codec';
 import { readTableConfig } from './table-config';
 import { TableHandler, TableResponse } from './table-handler';
 
@@ -14,7 +14,8 @@ function tableHandler(): TableHandler {
   if (handlerOrError === undefined) {
     try {
       const config = readTableConfig(process.env);
-      handlerOrError = new TableHandler({ config, codec: codecFromConfig(config.codec), dynamodb: new DynamoDBClient({}) });
+      const dynamodb = new DynamoDBClient({});
+      handlerOrError = new TableHandler({ config, codec: tableCodec(config, { ddb: dynamodb }), dynamodb });
     } catch (err) {
       logger.error('invalid configuration', { reason: err instanceof Error ? err.message : String(err) });
       handlerOrError = err;

@@ -2,16 +2,18 @@ import { Duration } from 'aws-cdk-lib';
 import { ManagedKeyProps } from '../key';
 
 /**
- * Branch keys for an EnvelopeEncryptedBucket: every object gets its own data key, derived locally
+ * Branch keys of an envelope construct (EnvelopeEncryptedBucket; EnvelopeEncryptedTable takes
+ * EnvelopeTableBranchKeyOptions): every object or item gets its own data key, derived locally
  * from a branch key, so the per-object encryption context costs no KMS call; KMS unwraps a branch
  * key once per function container per `cacheTtl`.
  */
 export interface EnvelopeBranchKeyOptions {
   /**
-   * Tenants, each with its own branch key (id = tenant name). The first segment of an object's
-   * name (`<tenant>/<rest>`) selects its tenant; other names are refused. Names: letters, digits,
-   * `_`, `-` and `.` (not first), at most 64 characters.
-   * @default - one branch key (id `bucket`) for every object
+   * Tenants, each with its own branch key (id = tenant name). In a bucket the first segment of an
+   * object's name (`<tenant>/<rest>`) selects its tenant; in a table, the item's
+   * `tenantAttribute`. Anything else is refused. Names: letters, digits, `_`, `-` and `.` (not
+   * first), at most 64 characters.
+   * @default - one branch key (id `bucket` or `table`) for every object or item
    */
   readonly tenants?: string[];
 
@@ -34,4 +36,18 @@ export interface EnvelopeBranchKeyOptions {
    * @default - a ManagedKey with its defaults
    */
   readonly keyProps?: ManagedKeyProps;
+}
+
+/**
+ * Branch keys of an EnvelopeEncryptedTable: every item's message carries its own encryption
+ * context (table, partition key, sort key, tenant) at no KMS call per item.
+ */
+export interface EnvelopeTableBranchKeyOptions extends EnvelopeBranchKeyOptions {
+  /**
+   * The attribute whose string value names an item's tenant (and so its branch key): the
+   * partition key, the sort key (both of type STRING) or an attribute named SIGN_ONLY in
+   * `attributeActions`, so that it is bound to the item. Required with `tenants`, and only with them.
+   * @default - no tenants
+   */
+  readonly tenantAttribute?: string;
 }

@@ -17,9 +17,16 @@ import { EnvelopeBranchKeyOptions } from './branch-key-options';
 
 /** Branch key ids and the KMS encryption context keys the ESDK's branch key store uses. */
 const BRANCH_KEY_CONTEXT = { branchKeyId: 'branch-key-id', storeName: 'tablename' } as const;
-const SINGLE_BRANCH_KEY_ID = 'bucket';
 const TENANT_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
 const MAX_TENANTS = 100;
+
+/** Who the branch keys belong to. @internal */
+export interface BranchKeyOwner {
+  /** The construct class, for descriptions (e.g. `EnvelopeEncryptedBucket`). */
+  readonly kind: string;
+  /** The id of the one branch key without tenants (`bucket`, `table`), also its context key. */
+  readonly singleBranchKeyId: string;
+}
 
 /** What the envelope construct gets back. @internal */
 export interface BranchKeyResources {
@@ -55,7 +62,12 @@ function branchKeyProblems(options: EnvelopeBranchKeyOptions): string[] {
 }
 
 /** @internal */
-export function createBranchKeys(scope: Construct, options: EnvelopeBranchKeyOptions, logRetention?: logs.RetentionDays): BranchKeyResources {
+export function createBranchKeys(
+  scope: Construct,
+  options: EnvelopeBranchKeyOptions,
+  owner: BranchKeyOwner,
+  logRetention?: logs.RetentionDays,
+): BranchKeyResources {
   assertNoProblems(scope, branchKeyProblems(options));
   const logicalStoreName = Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' }) + '-branch-keys';
   const key = new ManagedKey(scope, 'BranchKeyKey', {
@@ -79,11 +91,11 @@ export function createBranchKeys(scope: Construct, options: EnvelopeBranchKeyOpt
     requiredEncryptionContextKeys: [BRANCH_KEY_CONTEXT.branchKeyId],
   };
   const tenants = options.tenants;
-  const branchKeyIds = tenants ?? [SINGLE_BRANCH_KEY_ID];
+  const branchKeyIds = tenants ?? [owner.singleBranchKeyId];
 
   const provisioner = createCryptoFunction(scope, 'BranchKeyProvisioner', {
     bundle: 'branch-keys',
-    description: 'EnvelopeEncryptedBucket: creates and rotates the branch keys',
+    description: `${owner.kind}: creates and rotates the branch keys`,
     environment: {},
     options: { memorySize: 256, timeout: Duration.minutes(5), logRetention },
   });
@@ -107,7 +119,7 @@ export function createBranchKeys(scope: Construct, options: EnvelopeBranchKeyOpt
       LogicalStoreName: logicalStoreName,
       KmsKeyArn: key.keyArn,
       BranchKeyIds: branchKeyIds,
-      ContextKey: tenants ? 'tenant' : 'bucket',
+      ContextKey: tenants ? 'tenant' : owner.singleBranchKeyId,
       RotationToken: options.rotationToken ?? '',
     },
   });
@@ -120,7 +132,7 @@ export function createBranchKeys(scope: Construct, options: EnvelopeBranchKeyOpt
     ENVELOPE_BRANCH_KEY_STORE_NAME: logicalStoreName,
     ENVELOPE_BRANCH_KEY_KMS_ARN: key.keyArn,
     ENVELOPE_BRANCH_KEY_CACHE_TTL_SECONDS: String(options.cacheTtl?.toSeconds() ?? 300),
-    ...(tenants ? { ENVELOPE_BRANCH_KEY_TENANTS: tenants.join(',') } : { ENVELOPE_BRANCH_KEY_ID: SINGLE_BRANCH_KEY_ID }),
+    ...(tenants ? { ENVELOPE_BRANCH_KEY_TENANTS: tenants.join(',') } : { ENVELOPE_BRANCH_KEY_ID: owner.singleBranchKeyId }),
   };
 
   return {

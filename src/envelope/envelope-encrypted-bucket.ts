@@ -158,7 +158,7 @@ export class EnvelopeEncryptedBucket extends Construct {
     if (!created) assertNoProblems(this, existingBucketProblems(this.bucket, this.key));
     this.sseContextBucketArn = created ? `arn:${Aws.PARTITION}:s3:::${bucketName}` : undefined;
 
-    const branchKeys: BranchKeyResources | undefined = props.branchKeys && createBranchKeys(this, props.branchKeys, props.logRetention);
+    const branchKeys: BranchKeyResources | undefined = props.branchKeys && createBranchKeys(this, props.branchKeys, { kind: 'EnvelopeEncryptedBucket', singleBranchKeyId: 'bucket' }, props.logRetention);
     this.branchKeyStore = branchKeys?.table;
     this.branchKeyKey = branchKeys?.key;
     this.branchKeyStoreName = branchKeys?.logicalStoreName;

@@ -1,16 +1,35 @@
+import { Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AttributeAction } from './attribute-action';
+import { EnvelopeTableBranchKeyOptions } from './branch-key-options';
+import { BranchKeyResources, createBranchKeys } from './branch-keys';
 import { codecEnvironment, createCryptoFunction } from './crypto-function';
 import { EnvelopeCryptoOptions } from './crypto-options';
 import { assertNoProblems } from '../errors';
 import { KeyCapability, KeyUser, ManagedKey, ManagedKeyProps } from '../key';
 
+/**
+ * The encryption-context keys of an EnvelopeEncryptedTable item's message. Without branch keys
+ * every message carries only TABLE (the key policy pins it; the item binding is sealed inside the
+ * message); with branch keys each message also carries its item's key values and tenant.
+ */
+export class ItemEncryptionContext {
+  /** Context key whose value is the table name. */
+  public static readonly TABLE = 'envelope:table';
+  /** Context key whose value is the item's partition key value (a number in its JavaScript string form). */
+  public static readonly PARTITION_KEY = 'envelope:partition-key';
+  /** Context key whose value is the item's sort key value (tables with a sort key). */
+  public static readonly SORT_KEY = 'envelope:sort-key';
+  /** Context key whose value is the item's tenant (branch keys with tenants). */
+  public static readonly TENANT = 'envelope:tenant';
+}
+
 /** The encryption-context key that names the table; the key policy pins it (see lambda/envelope/item-envelope.ts). */
-const TABLE_CONTEXT_KEY = 'envelope:table';
+const TABLE_CONTEXT_KEY = ItemEncryptionContext.TABLE;
 /** The attribute that holds each item's ESDK message. */
 const ENVELOPE_ATTRIBUTE = 'aws_envelope';
 
@@ -62,6 +81,16 @@ export interface EnvelopeEncryptedTableProps extends EnvelopeCryptoOptions {
    * @default AttributeAction.ENCRYPT_AND_SIGN
    */
   readonly defaultAttributeAction?: AttributeAction;
+
+  /**
+   * Per-item data keys derived from branch keys (the AWS Encryption SDK's hierarchical keyring):
+   * each item's message carries its own encryption context (table, key values, tenant) at no KMS
+   * call per item. Creates a branch key store (DynamoDB), a ManagedKey that wraps the branch keys,
+   * and the branch keys (a custom resource), optionally one per tenant. Items written before still
+   * read.
+   * @default - data keys from the envelope key (KMS), cached under the table-wide context
+   */
+  readonly branchKeys?: EnvelopeTableBranchKeyOptions;
 }
 
 /**
@@ -72,6 +101,9 @@ export interface EnvelopeEncryptedTableProps extends EnvelopeCryptoOptions {
  *
  * Callers invoke `cryptoFunction` (read-write) or `readFunction` (read-only) with JSON requests:
  * put, get, delete, batchPut, batchGet, query. Items are ordinary JSON objects.
+ *
+ * With `branchKeys`, data keys are derived from branch keys (optionally one per tenant) and each
+ * item's message carries its own encryption context (ItemEncryptionContext) at no KMS call per item.
  */
 export class EnvelopeEncryptedTable extends Construct {
   /** The table. */
@@ -84,6 +116,12 @@ export class EnvelopeEncryptedTable extends Construct {
   public readonly cryptoFunction: lambda.Function;
   /** The read-only crypto function (get, batchGet, query); it cannot generate data keys. */
   public readonly readFunction: lambda.Function;
+  /** The branch key store (with `branchKeys`). */
+  public readonly branchKeyStore?: dynamodb.ITable;
+  /** The key that wraps the branch keys (with `branchKeys`). */
+  public readonly branchKeyKey?: ManagedKey;
+  /** The branch key store's logical name, in every branch key's KMS encryption context as `tablename`. */
+  public readonly branchKeyStoreName?: string;
 
   constructor(scope: Construct, id: string, props: EnvelopeEncryptedTableProps) {
     super(scope, id);
@@ -99,11 +137,21 @@ export class EnvelopeEncryptedTable extends Construct {
     const schema = this.table.schemaV2();
     const actions = props.attributeActions ?? {};
     assertNoProblems(this, schemaProblems(schema, actions));
+    assertNoProblems(this, tenantProblems(schema, actions, props.branchKeys));
     const [partitionKey] = schema.partitionKeys;
     const [sortKey] = schema.sortKeys;
 
+    const branchKeys: BranchKeyResources | undefined = props.branchKeys &&
+      createBranchKeys(this, props.branchKeys, { kind: 'EnvelopeEncryptedTable', singleBranchKeyId: 'table' }, props.logRetention);
+    this.branchKeyStore = branchKeys?.table;
+    this.branchKeyKey = branchKeys?.key;
+    this.branchKeyStoreName = branchKeys?.logicalStoreName;
+    const tenantAttribute = props.branchKeys?.tenantAttribute;
+
     const environment = {
       ...codecEnvironment(this, this.key.keyArn, props),
+      ...branchKeys?.environment,
+      ...(tenantAttribute !== undefined ? { ENVELOPE_TENANT_ATTRIBUTE: tenantAttribute } : {}),
       ENVELOPE_TABLE_NAME: this.table.tableName,
       ENVELOPE_PARTITION_KEY: partitionKey.name,
       ...(sortKey ? { ENVELOPE_SORT_KEY: sortKey.name } : {}),
@@ -123,8 +171,12 @@ export class EnvelopeEncryptedTable extends Construct {
       options: props,
     });
 
-    this.authorize(this.cryptoFunction.role!, KeyCapability.ENCRYPT_DECRYPT, [...READ_ACTIONS, ...WRITE_ACTIONS]);
-    this.authorize(this.readFunction.role!, KeyCapability.DECRYPT, READ_ACTIONS);
+    // With branch keys, new data keys come from branch keys: the envelope key only decrypts items
+    // written before branch keys were turned on.
+    const envelopeCapability = branchKeys ? KeyCapability.DECRYPT : KeyCapability.ENCRYPT_DECRYPT;
+    this.authorize(this.cryptoFunction.role!, envelopeCapability, KeyCapability.ENCRYPT_DECRYPT, [...READ_ACTIONS, ...WRITE_ACTIONS]);
+    this.authorize(this.readFunction.role!, KeyCapability.DECRYPT, KeyCapability.DECRYPT, READ_ACTIONS);
+    for (const fn of [this.cryptoFunction, this.readFunction]) branchKeys?.grantUse(fn.role!);
   }
 
   /** Lets the principal invoke the read-write function. It gets no rights on the keys or the table. */
@@ -154,8 +206,8 @@ export class EnvelopeEncryptedTable extends Construct {
    * The crypto role's rights: data keys only with this table's encryption context (exact pair,
    * no other keys), the table key only through DynamoDB, and the table's item actions.
    */
-  private authorize(role: iam.IRole, capability: KeyCapability, tableActions: string[]): void {
-    this.key.addUser(KeyUser.of(role, capability, {
+  private authorize(role: iam.IRole, envelopeCapability: KeyCapability, capability: KeyCapability, tableActions: string[]): void {
+    this.key.addUser(KeyUser.of(role, envelopeCapability, {
       encryptionContext: { [TABLE_CONTEXT_KEY]: this.table.tableName },
       requiredEncryptionContextKeys: [TABLE_CONTEXT_KEY],
       allowedEncryptionContextKeys: [TABLE_CONTEXT_KEY],
@@ -208,4 +260,29 @@ function schemaProblems(schema: dynamodb.KeySchema, actions: { [name: string]: A
     problems.push(`${ENVELOPE_ATTRIBUTE} is reserved for the envelope`);
   }
   return problems;
+}
+
+/**
+ * The tenant attribute must be bound to the item (a key, or SIGN_ONLY by name) and hold a string,
+ * and tenants and the tenant attribute come together.
+ */
+function tenantProblems(schema: dynamodb.KeySchema, actions: { [name: string]: AttributeAction }, options?: EnvelopeTableBranchKeyOptions): string[] {
+  if (!options) return [];
+  const attribute = options.tenantAttribute;
+  if (attribute === undefined) {
+    return options.tenants ? ['branchKeys.tenants needs branchKeys.tenantAttribute: the attribute whose value names each item\'s tenant'] : [];
+  }
+  if (!options.tenants) return [`branchKeys.tenantAttribute '${attribute}' needs branchKeys.tenants: the tenants, each with its own branch key`];
+  if (Token.isUnresolved(attribute) || attribute === '') return ['branchKeys.tenantAttribute must be a literal attribute name'];
+  if (attribute === '__proto__') return ["branchKeys.tenantAttribute cannot be '__proto__': the AWS SDK cannot store that name in plaintext"];
+  const key = [...schema.partitionKeys, ...schema.sortKeys].find((k) => k.name === attribute);
+  if (key) {
+    return key.type === dynamodb.AttributeType.STRING ? [] : [`branchKeys.tenantAttribute '${attribute}' is a ${key.type} key attribute: a tenant is a string, use a STRING key`];
+  }
+  const action = Object.prototype.hasOwnProperty.call(actions, attribute) ? actions[attribute] : undefined;
+  if (action === AttributeAction.SIGN_ONLY) return [];
+  if (action === undefined) {
+    return [`branchKeys.tenantAttribute '${attribute}' is not a key attribute and not in attributeActions: use the partition key, the sort key, or name it SIGN_ONLY in attributeActions`];
+  }
+  return [`branchKeys.tenantAttribute '${attribute}' is ${action}: the tenant must be readable and bound to the item, make it SIGN_ONLY (or use a key attribute)`];
 }

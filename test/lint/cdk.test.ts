@@ -90,6 +90,10 @@ describe('KmsPatternsChecks (cdk-nag pack)', () => {
     const stack = new Stack(app, 'Library', { env: ENV });
     new EnvelopeEncryptedBucket(stack, 'Bucket');
     new EnvelopeEncryptedTable(stack, 'Table', { tableProps: { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } } });
+    new EnvelopeEncryptedTable(stack, 'TenantTable', {
+      tableProps: { partitionKey: { name: 'tenant', type: dynamodb.AttributeType.STRING } },
+      branchKeys: { tenants: ['acme', 'globex'], tenantAttribute: 'tenant' },
+    });
     new ManagedKey(stack, 'MultiRegion', { multiRegion: true });
     new ManagedKey(stack, 'Signing', { keySpec: kms.KeySpec.ECC_NIST_P256, keyUsage: kms.KeyUsage.SIGN_VERIFY });
     new ManagedKey(stack, 'Mac', { keySpec: kms.KeySpec.HMAC_256, keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC });

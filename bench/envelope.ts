@@ -45,15 +45,16 @@ import { buildSync } from 'esbuild';
 import { esdkCodec, rawGcmCodec } from './support/envelope-peers';
 import { interleave, median, medianRatio, numberFlag, timeWindow, WindowSample } from './support/windows';
 import { BUNDLE_OPTIONS } from '../build-tools/bundle-options';
+import { readBranchKeyConfig } from '../lambda/envelope/branch-key-config';
 import { Codec, createCodec } from '../lambda/envelope/codec';
 import { readCodecConfig } from '../lambda/envelope/config';
 import { Item, openItem, sealItem } from '../lambda/envelope/item-envelope';
 import { logger } from '../lambda/envelope/log';
+import { tableCodec } from '../lambda/envelope/table-codec';
 import { ENVELOPE_ATTRIBUTE, ItemSchema, TableConfig } from '../lambda/envelope/table-config';
 import { itemSize, TableHandler } from '../lambda/envelope/table-handler';
 import { AttributeAction } from '../src/envelope/attribute-action';
 import { LocalDynamoDb, startDynalite } from '../test/support/dynalite';
-import { emulateTransactWrites } from '../test/support/dynalite-transactions';
 import { LocalKmsServer } from '../test/support/kms-server';
 
 const KiB = 1024;
@@ -114,6 +115,8 @@ interface Side {
   readonly newCodec?: () => Codec;
   /** This process's codec. */
   readonly codec?: Codec;
+  /** How this side's function sees the table (branch keys: each message carries its item's context). */
+  readonly schema: ItemSchema;
   /** Puts for the KMS-call count, when fewer than 10,000 (see PUTS_PER_MESSAGE_SIDE). */
   readonly kmsCountPuts?: number;
   put(item: Item): Promise<void>;
@@ -125,6 +128,7 @@ interface Side {
 function plainSide(dynamodb: DynamoDBClient): Side {
   const side: Side = {
     name: 'plain DynamoDB',
+    schema,
     async put(item) {
       await dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: marshall(item) }));
     },
@@ -145,6 +149,7 @@ function sealedSide(name: string, newCodec: () => Codec, dynamodb: DynamoDBClien
     name,
     newCodec,
     codec,
+    schema: config.schema,
     kmsCountPuts,
     async put(item) {
       const response = await handler.handle({ operation: 'put', item });
@@ -182,12 +187,21 @@ async function setUp(kms: LocalKmsServer, db: LocalDynamoDb): Promise<Setup> {
     keyManagement: { kmsClient: ourKms },
     kmsConfiguration: { identifier: branchKeyArn },
   });
-  // dynalite has no TransactWriteItems: the test double covers the one createKey call; reads use dynalite as is.
-  const { branchKeyIdentifier } = await keyStore(emulateTransactWrites(db.client()))
-    .createKey({ branchKeyIdentifier: TABLE, encryptionContext: { table: TABLE } });
+  // dynalite has no TransactWriteItems: test/support/dynalite-transactions.ts answers the one createKey call.
+  await keyStore(db.client()).createKey({ branchKeyIdentifier: 'table', encryptionContext: { table: 'table' } });
   const branchKeyReads = db.client();
 
   const config: TableConfig = { access: 'READ_WRITE', codec: readCodecConfig({ ENVELOPE_KEY_ARN: keyArn }), schema };
+  const branchKeyConfig: TableConfig = {
+    ...config,
+    schema: { ...schema, itemContext: {} },
+    branchKeys: readBranchKeyConfig({
+      ENVELOPE_BRANCH_KEY_TABLE: BRANCH_KEY_TABLE,
+      ENVELOPE_BRANCH_KEY_STORE_NAME: BRANCH_KEY_TABLE,
+      ENVELOPE_BRANCH_KEY_KMS_ARN: branchKeyArn,
+      ENVELOPE_BRANCH_KEY_ID: 'table',
+    }),
+  };
   const raw = rawGcmCodec(); // one key for every process of this side: it is at hand, nothing to fetch
   const sides = [
     plainSide(dynamodb),
@@ -195,11 +209,8 @@ async function setUp(kms: LocalKmsServer, db: LocalDynamoDb): Promise<Setup> {
     sealedSide('ESDK defaults', () => esdkCodec(peerKms, keyArn, 'defaults'), dynamodb, config, PUTS_PER_MESSAGE_SIDE),
     sealedSide('ESDK like us', () => esdkCodec(peerKms, keyArn, 'like-us'), dynamodb, config),
     sealedSide('ours (KMS keyring)', () => createCodec({ keyArn, kms: ourKms }), dynamodb, config),
-    sealedSide('ours (branch keys)', () => createCodec({
-      keyArn: branchKeyArn,
-      kms: ourKms,
-      branchKeys: { keyStore: keyStore(branchKeyReads), cacheTtlSeconds: 300, branchKeyIdFor: () => branchKeyIdentifier },
-    }), dynamodb, config),
+    // The table function's own configuration and codec (lambda/envelope/table-codec.ts), as the construct sets it up.
+    sealedSide('ours (branch keys)', () => tableCodec(branchKeyConfig, { kms: ourKms, ddb: branchKeyReads }), dynamodb, branchKeyConfig),
   ];
   return { kms, db, dynamodb, sides };
 }
@@ -241,7 +252,7 @@ async function measureItems(setup: Setup): Promise<Results> {
     const sealed = new Map<Side, Item>();
     for (const side of sides) {
       await side.put(sameItem.get(side)!);
-      if (side.codec) sealed.set(side, await sealItem(side.codec, schema, sameItem.get(side)!));
+      if (side.codec) sealed.set(side, await sealItem(side.codec, side.schema, sameItem.get(side)!));
     }
     printStoredSizes(size.label, sides, sameItem, sealed);
 
@@ -257,8 +268,8 @@ async function measureItems(setup: Setup): Promise<Results> {
       { label: 'put, same item again', op: (side) => () => side.put(sameItem.get(side)!) },
       { label: 'get (warm)', op: (side) => () => side.get(keyOf(sameItem.get(side)!)) },
       { label: 'get, other process (cold)', op: (side) => () => side.cold().get(keyOf(sameItem.get(side)!)) },
-      { label: 'seal only, new item', sealedOnly: true, op: (side) => () => sealItem(side.codec!, schema, newItem(side)) },
-      { label: 'open only (warm)', sealedOnly: true, op: (side) => () => openItem(side.codec!, schema, sealed.get(side)!) },
+      { label: 'seal only, new item', sealedOnly: true, op: (side) => () => sealItem(side.codec!, side.schema, newItem(side)) },
+      { label: 'open only (warm)', sealedOnly: true, op: (side) => () => openItem(side.codec!, side.schema, sealed.get(side)!) },
     ];
     for (const c of cases) {
       const taking = c.sealedOnly ? sides.filter((side) => side.codec) : sides;
@@ -317,7 +328,7 @@ async function countKmsCalls(kms: LocalKmsServer, side: Side, puts: number, proc
   kms.resetCalls();
   for (let p = 0; p < processes; p++) {
     const codec = side.newCodec!();
-    for (let i = 0; i < puts / processes; i++) await sealItem(codec, schema, tenAttributeItem(i, `p${p}-${i}`, 'x'.repeat(200)));
+    for (let i = 0; i < puts / processes; i++) await sealItem(codec, side.schema, tenAttributeItem(i, `p${p}-${i}`, 'x'.repeat(200)));
   }
   return kms.totalCalls;
 }

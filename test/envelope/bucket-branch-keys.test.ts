@@ -17,7 +17,6 @@ import { handleInlineRequest } from '../../lambda/envelope/bucket-inline';
 import { Env } from '../../lambda/envelope/config';
 import { handleIntakeEvent } from '../../lambda/envelope/object-intake';
 import { LocalDynamoDb, startDynalite } from '../support/dynalite';
-import { emulateTransactWrites } from '../support/dynalite-transactions';
 
 const KMS_ARN = 'arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555';
 const BASE: Env = {
@@ -82,7 +81,7 @@ describe('inline put/get with branch keys', () => {
     ddb = db.client();
     const store = new BranchKeyStoreNode({
       logicalKeyStoreName: 'docs-store',
-      storage: { ddbTableName: 'branch-keys', ddbClient: emulateTransactWrites(db.client()) },
+      storage: { ddbTableName: 'branch-keys', ddbClient: db.client() },
       keyManagement: { kmsClient: fx.kms.client({ maxAttempts: 1 }) },
       kmsConfiguration: { identifier: fx.keyArn },
     });
@@ -172,7 +171,7 @@ describe('the branch key custom resource (provisionBranchKeys)', () => {
   });
 
   test('creates missing keys, keeps existing ones, versions them when the rotation token changes', async () => {
-    const clients = { kms: fx.kms.client({ maxAttempts: 1 }), ddb: emulateTransactWrites(db.client()) };
+    const clients = { kms: fx.kms.client({ maxAttempts: 1 }), ddb: db.client() };
     const props: BranchKeyResourceProps = {
       TableName: 'store', LogicalStoreName: 'docs-store', KmsKeyArn: fx.keyArn, BranchKeyIds: ['acme'], ContextKey: 'tenant',
     };

@@ -11,7 +11,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Codec, createCodec, EncryptionContext } from '../../lambda/envelope/codec';
 import { ErrorCode } from '../../lambda/envelope/errors';
 import { LocalDynamoDb, startDynalite } from '../support/dynalite';
-import { emulateTransactWrites } from '../support/dynalite-transactions';
 import { LocalKmsServer } from '../support/kms-server';
 
 const TABLE = 'branch-keys';
@@ -26,7 +25,7 @@ const tenantKeys = new Map<string, string>();
 function newKeyStore(): BranchKeyStoreNode {
   return new BranchKeyStoreNode({
     logicalKeyStoreName: TABLE,
-    storage: { ddbTableName: TABLE, ddbClient: emulateTransactWrites(db.client()) },
+    storage: { ddbTableName: TABLE, ddbClient: db.client() },
     keyManagement: { kmsClient: kms.client({ maxAttempts: 1 }) },
     kmsConfiguration: { identifier: keyArn },
   });

@@ -20,7 +20,6 @@ import { ItemSchema, readTableConfig } from '../../lambda/envelope/table-config'
 import { TableHandler } from '../../lambda/envelope/table-handler';
 import { AttributeAction } from '../../src/envelope/attribute-action';
 import { LocalDynamoDb, startDynalite } from '../support/dynalite';
-import { emulateTransactWrites } from '../support/dynalite-transactions';
 import { LocalKmsServer } from '../support/kms-server';
 
 const STORE = 'branch-keys';
@@ -43,7 +42,7 @@ beforeAll(async () => {
   envelopeKeyArn = kms.createKey();
   branchKeyArn = kms.createKey();
   raw = db.client();
-  const clients = { kms: kms.client({ maxAttempts: 1 }), ddb: emulateTransactWrites(db.client()) };
+  const clients = { kms: kms.client({ maxAttempts: 1 }), ddb: db.client() };
   const props = { TableName: STORE, LogicalStoreName: 'orders-store', KmsKeyArn: branchKeyArn };
   await provisionBranchKeys({ ...props, BranchKeyIds: TENANTS, ContextKey: 'tenant' }, undefined, clients);
   await provisionBranchKeys({ ...props, BranchKeyIds: ['table'], ContextKey: 'table' }, undefined, clients);

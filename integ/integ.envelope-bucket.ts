@@ -1,7 +1,9 @@
 /**
  * Deploys an EnvelopeEncryptedBucket and checks it end to end through AWS APIs: an inline put and
  * get through the crypto function, a ciphertext in S3 that is not the plaintext, an intake upload
- * that ends up encrypted under the protected prefix, and the IAM + streaming function URL.
+ * that ends up encrypted under the protected prefix, and the IAM + streaming function URL. A second
+ * bucket uses tenant branch keys: an inline put and get under a tenant's branch key, a branch key in
+ * its store, and a name outside the tenants refused.
  * Without AWS credentials integ-runner only verifies the committed snapshot.
  */
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
@@ -15,6 +17,13 @@ const docs = new EnvelopeEncryptedBucket(stack, 'Docs', {
   // A test bucket and key: removed (the key scheduled for deletion) when the test ends.
   bucketProps: { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true },
   keyProps: { removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) },
+});
+
+const testKey = { removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) };
+const tenantDocs = new EnvelopeEncryptedBucket(stack, 'TenantDocs', {
+  bucketProps: { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true },
+  keyProps: testKey,
+  branchKeys: { tenants: ['acme', 'globex'], keyProps: testKey, storeRemovalPolicy: RemovalPolicy.DESTROY },
 });
 
 const integ = new IntegTest(app, 'EnvelopeBucketTest', { testCases: [stack] });
@@ -62,5 +71,28 @@ upload.next(encrypted);
 integ.assertions
   .awsApiCall('Lambda', 'getFunctionUrlConfig', { FunctionName: docs.readFunction.functionName })
   .expect(ExpectedResult.objectLike({ AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM' }));
+
+// Branch keys: a tenant's object round trips; the branch key exists in the store; other names are refused.
+const tenantPut = integ.assertions.invokeFunction({
+  functionName: tenantDocs.cryptoFunction.functionName,
+  payload: JSON.stringify({ operation: 'put', key: 'acme/inline.txt', data: base64 }),
+});
+tenantPut.expect(ExpectedResult.objectLike({ Payload: Match.stringLikeRegexp('"ok":true') }));
+const tenantGet = integ.assertions.invokeFunction({
+  functionName: tenantDocs.cryptoFunction.functionName,
+  payload: JSON.stringify({ operation: 'get', key: 'acme/inline.txt' }),
+});
+tenantGet.expect(ExpectedResult.objectLike({ Payload: Match.stringLikeRegexp(base64) }));
+tenantPut.next(tenantGet);
+const branchKey = integ.assertions.awsApiCall('DynamoDB', 'getItem', {
+  TableName: tenantDocs.branchKeyStore!.tableName,
+  Key: { 'branch-key-id': { S: 'acme' }, 'type': { S: 'branch:ACTIVE' } },
+});
+branchKey.expect(ExpectedResult.objectLike({ Item: { 'branch-key-id': { S: 'acme' } } }));
+tenantGet.next(branchKey);
+integ.assertions.invokeFunction({
+  functionName: tenantDocs.cryptoFunction.functionName,
+  payload: JSON.stringify({ operation: 'put', key: 'initech/x.txt', data: base64 }),
+}).expect(ExpectedResult.objectLike({ Payload: Match.stringLikeRegexp('"code":"InvalidRequest"') }));
 
 app.synth();

@@ -27,7 +27,7 @@ const orders = new EnvelopeEncryptedTable(stack, 'Orders', {
 });
 
 // Branch keys, one per tenant. The store is retained with deletion protection by default; the
-// test tears it down (escape hatches on the generated resources).
+// test removes it with the table.
 const tenants = new EnvelopeEncryptedTable(stack, 'Tenants', {
   tableProps: {
     partitionKey: { name: 'customer', type: dynamodb.AttributeType.STRING },
@@ -37,11 +37,8 @@ const tenants = new EnvelopeEncryptedTable(stack, 'Tenants', {
   keyProps: testKey,
   existingTableKey: new ManagedKey(stack, 'TenantsTableKey', testKey),
   attributeActions: { tenant: AttributeAction.SIGN_ONLY },
-  branchKeys: { tenants: ['acme', 'globex'], tenantAttribute: 'tenant', keyProps: testKey },
+  branchKeys: { tenants: ['acme', 'globex'], tenantAttribute: 'tenant', keyProps: testKey, storeRemovalPolicy: RemovalPolicy.DESTROY },
 });
-const store = tenants.branchKeyStore!.node.defaultChild as dynamodb.CfnTable;
-store.deletionProtectionEnabled = false;
-store.applyRemovalPolicy(RemovalPolicy.DESTROY);
 
 const integ = new IntegTest(app, 'EnvelopeTableTest', { testCases: [stack] });
 const CARD = 'integ-confidential-value';

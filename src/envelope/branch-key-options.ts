@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ManagedKeyProps } from '../key';
 
 /**
@@ -36,6 +36,14 @@ export interface EnvelopeBranchKeyOptions {
    * @default - a ManagedKey with its defaults
    */
   readonly keyProps?: ManagedKeyProps;
+
+  /**
+   * What happens to the branch key store (DynamoDB) when it leaves the stack. Its items are key
+   * material for every stored object or item: with RETAIN it also has deletion protection. DESTROY
+   * is for test stacks (set `keyProps.removalPolicy` for the key as well).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly storeRemovalPolicy?: RemovalPolicy;
 }
 
 /**

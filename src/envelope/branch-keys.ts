@@ -81,8 +81,8 @@ export function createBranchKeys(
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey: key,
-    removalPolicy: RemovalPolicy.RETAIN,
-    deletionProtection: true,
+    removalPolicy: options.storeRemovalPolicy ?? RemovalPolicy.RETAIN,
+    deletionProtection: (options.storeRemovalPolicy ?? RemovalPolicy.RETAIN) !== RemovalPolicy.DESTROY,
   });
 
   // The branch key store's KMS context always carries the store's logical name and the branch key id.

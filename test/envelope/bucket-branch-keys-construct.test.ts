@@ -4,7 +4,7 @@
  * custom resource that creates the branch keys, the functions' environment, synth-time validation
  * and cdk-nag.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { readBranchKeyConfig } from '../../lambda/envelope/branch-key-config';
@@ -171,4 +171,13 @@ describe('synth-time validation', () => {
 test('no unaccepted cdk-nag AwsSolutions finding', () => {
   const { stack } = build({ tenants: ['acme'] });
   expect(nagFindings(stack)).toEqual([]);
+});
+
+test('storeRemovalPolicy DESTROY (test stacks): the store is deleted with the stack, without deletion protection', () => {
+  const { stack } = build({ storeRemovalPolicy: RemovalPolicy.DESTROY, keyProps: { removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) } });
+  const destroyed = synthTemplate(stack);
+  destroyed.hasResource('AWS::DynamoDB::Table', {
+    Properties: { KeySchema: Match.arrayWith([{ AttributeName: 'branch-key-id', KeyType: 'HASH' }]), DeletionProtectionEnabled: false },
+    DeletionPolicy: 'Delete',
+  });
 });

@@ -174,7 +174,8 @@ test('no unaccepted cdk-nag AwsSolutions finding', () => {
 });
 
 test('storeRemovalPolicy DESTROY (test stacks): the store is deleted with the stack, without deletion protection', () => {
-  const { stack } = build({ storeRemovalPolicy: RemovalPolicy.DESTROY, keyProps: { removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) } });
+  const testKey = { removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) };
+  const { stack } = build({ storeRemovalPolicy: RemovalPolicy.DESTROY, keyProps: testKey });
   const destroyed = synthTemplate(stack);
   destroyed.hasResource('AWS::DynamoDB::Table', {
     Properties: { KeySchema: Match.arrayWith([{ AttributeName: 'branch-key-id', KeyType: 'HASH' }]), DeletionProtectionEnabled: false },

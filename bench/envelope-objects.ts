@@ -97,6 +97,18 @@ async function window(op: Op, bytes: number): Promise<Sample> {
   return { bytesPerSecond: (bytes * runs) / seconds, opsPerSecond: runs / seconds, cpuMsPerOp: (cpu.user + cpu.system) / 1000 / runs };
 }
 
+/**
+ * Untimed ops of the side about to be measured (at least one, for a fifth of a window), so that
+ * the garbage and cache state the side before left behind are not counted against it: a 16 MiB
+ * side that came after the default ESDK (4 KiB frames, signing) was seen at twice its CPU time.
+ * (Forcing a full garbage collection between windows instead slowed the ESDK sides 3x afterwards.)
+ */
+async function settle(op: Op): Promise<void> {
+  const started = performance.now();
+  do await op();
+  while (performance.now() - started < WINDOW_MS / 5);
+}
+
 const sizeLabel = (size: number) => (size >= MiB ? `${size / MiB} MiB` : `${size / KiB} KiB`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -408,6 +420,7 @@ async function run(servers: ServersProcess): Promise<void> {
           const order = w % 2 === 0 ? sides : [...sides].reverse();
           for (const c of order) {
             const key = `${label}|${size}|${c.name}${tag}`;
+            await settle(opOf(c));
             results.set(key, [...(results.get(key) ?? []), await window(opOf(c), size)]);
           }
         }

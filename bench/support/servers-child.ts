@@ -24,6 +24,8 @@ async function main(): Promise<void> {
         return undefined;
     }
   });
+  // A parent that dies (a killed benchmark) closes the channel: do not outlive it.
+  process.once('disconnect', () => process.exit(0));
   process.send!({ ready: { kmsEndpoint: kms.endpoint, region: kms.region, credentials: kms.credentials, dynamoEndpoint: db.endpoint } });
 }
 

@@ -32,7 +32,9 @@
  * The KMS server and dynalite run in a child process (bench/support/servers-process.ts), so their
  * CPU time is not counted and their work does not slow this process's event loop; CPU time
  * (this process: every side's own work and its SDK clients) is printed beside wall time.
- * Then KMS calls per 10,000 new objects spread over CONTAINERS cold processes.
+ * Each window is preceded by an untimed settle of the same side; a ratio is the median over
+ * windows of the ratio within each interleaved round. Then KMS calls per 10,000 new objects spread
+ * over CONTAINERS cold processes.
  *
  *   npx tsx bench/envelope-objects.ts [--windows 5] [--window-ms 250]
  */

@@ -83,7 +83,7 @@ export const DEFAULT_FRAME_LENGTH = 1024 * 1024;
  * Streamed input is handed to the ESDK in pieces of at least this size. The ESDK's streams cost a
  * fixed amount per chunk (several stream hops and a setImmediate each), and an S3 GetObject body
  * arrives in TLS-record chunks of 16 KiB: gathering them costs one copy and cut the ESDK's CPU time
- * for a 16 MiB object by about a quarter (bench/envelope-objects.ts). Much larger pieces are slower
+ * for a 16 MiB object by a fifth to a quarter (README, Performance). Much larger pieces are slower
  * again (fresh, page-faulting allocations for each cipher output).
  */
 export const ESDK_INPUT_BATCH_BYTES = 128 * 1024;

@@ -2,7 +2,8 @@ import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/client-node';
 import { KMS } from '@aws-sdk/client-kms';
-import { createCodec, Codec, CodecOptions, TypedStream } from '../../lambda/envelope/codec';
+import * as fc from 'fast-check';
+import { createCodec, Codec, CodecOptions, ESDK_INPUT_BATCH_BYTES, TypedStream } from '../../lambda/envelope/codec';
 import { readCodecConfig } from '../../lambda/envelope/config';
 import { EnvelopeError, ErrorCode } from '../../lambda/envelope/errors';
 import { LocalKmsServer } from '../support/kms-server';
@@ -193,6 +194,12 @@ describe('data-key cache bounds (KMS calls counted at the server)', () => {
   });
 });
 
+/** `data` cut at the given increasing offsets. */
+function split(data: Buffer, points: readonly number[]): Buffer[] {
+  const bounds = [0, ...points, data.length];
+  return bounds.slice(1).map((end, i) => data.subarray(bounds[i], end));
+}
+
 describe('streams', () => {
   const big = Buffer.alloc(3 * 1024 * 1024 + 11);
   for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
@@ -228,6 +235,18 @@ describe('streams', () => {
     const err = await collect(ciphertext, c.decryptStream(context)).catch((e) => e);
     expect(err).toBeInstanceOf(EnvelopeError);
     expect(err.code).toBe(ErrorCode.INTEGRITY_CHECK_FAILED);
+  });
+
+  test('any chunking of the input (S3 delivers 16 KiB TLS records) gives a message that decrypts to the input', async () => {
+    const c = codec({ frameLength: 64 * 1024 });
+    const plaintext = big.subarray(0, 700 * 1024 + 3);
+    // Cut points anywhere: 1-byte chunks, chunks around the batch size, chunks spanning frames.
+    const cuts = fc.uniqueArray(fc.integer({ min: 1, max: plaintext.length - 1 }), { maxLength: 40 }).map((a) => a.sort((x, y) => x - y));
+    await fc.assert(fc.asyncProperty(cuts, fc.integer({ min: 1, max: 3 * 16384 }), async (points, cipherChunk) => {
+      const ciphertext = await collect(Readable.from(split(plaintext, points)), c.encryptStream(context));
+      const pieces = split(ciphertext, Array.from({ length: Math.floor((ciphertext.length - 1) / cipherChunk) }, (_, i) => (i + 1) * cipherChunk));
+      expect((await collect(Readable.from(pieces), c.decryptStream(context))).equals(plaintext)).toBe(true);
+    }), { numRuns: 12 });
   });
 
   test('a KMS failure surfaces with its code on the stream', async () => {
@@ -273,5 +292,63 @@ describe('stream faults', () => {
     source.end(Buffer.from('data'));
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
     await expect(pipeline(source, typed, sink)).rejects.toMatchObject({ code: ErrorCode.INTERNAL, message: 'Encryption failed' });
+  });
+});
+
+describe('input batching (TypedStream batchBytes)', () => {
+  /** An inner stream that records the writes it receives. */
+  function recorder() {
+    const writes: Buffer[] = [];
+    const inner = new Duplex({
+      read() {},
+      write(chunk: Buffer, _e, done) {
+        writes.push(chunk);
+        done();
+      },
+      final(done) {
+        this.push(null);
+        done();
+      },
+    });
+    return { inner, writes };
+  }
+  const classify = (err: unknown) => new EnvelopeError(ErrorCode.INTERNAL, 'Encryption failed', { cause: err });
+
+  test('16 KiB chunks reach the inner stream gathered to at least the batch size, in order, the rest at the end', async () => {
+    const { inner, writes } = recorder();
+    const input = Buffer.alloc(20 * 16384 + 5);
+    for (let i = 0; i < input.length; i++) input[i] = i % 251;
+    const chunks = split(input, Array.from({ length: 20 }, (_, i) => (i + 1) * 16384));
+    await collect(Readable.from(chunks), new TypedStream(inner, classify, false, ESDK_INPUT_BATCH_BYTES));
+    expect(writes.slice(0, -1).every((w) => w.length >= ESDK_INPUT_BATCH_BYTES && w.length < ESDK_INPUT_BATCH_BYTES + 16384)).toBe(true);
+    expect(writes.length).toBe(Math.ceil(input.length / ESDK_INPUT_BATCH_BYTES));
+    expect(Buffer.concat(writes).equals(input)).toBe(true);
+  });
+
+  test('a chunk at least the batch size passes on as it is (no copy)', async () => {
+    const { inner, writes } = recorder();
+    const large = Buffer.alloc(ESDK_INPUT_BATCH_BYTES + 1, 1);
+    await collect(Readable.from([large]), new TypedStream(inner, classify, false, ESDK_INPUT_BATCH_BYTES));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toBe(large);
+  });
+
+  test('a throw while the last batch is handed on at the end is a typed stream error', async () => {
+    const exploding = new Duplex({
+      read() {},
+      write() {
+        throw new Error('boom from inside the SDK');
+      },
+    });
+    const typed = new TypedStream(exploding, classify, false, ESDK_INPUT_BATCH_BYTES);
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    // Smaller than a batch: nothing reaches the inner stream until the input ends.
+    await expect(pipeline(Readable.from([Buffer.from('data')]), typed, sink)).rejects.toMatchObject({ code: ErrorCode.INTERNAL });
+  });
+
+  test('an empty input reaches the inner stream as an end only', async () => {
+    const { inner, writes } = recorder();
+    expect((await collect(Readable.from([]), new TypedStream(inner, classify, false, ESDK_INPUT_BATCH_BYTES))).length).toBe(0);
+    expect(writes).toHaveLength(0);
   });
 });

@@ -41,20 +41,12 @@
 import * as crypto from 'crypto';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  BranchKeyStoreNode,
-  buildClient,
-  CommitmentPolicy,
-  getLocalCryptographicMaterialsCache,
-  KmsKeyringNode,
-  NodeAlgorithmSuite,
-  NodeCachingMaterialsManager,
-} from '@aws-crypto/client-node';
+import { BranchKeyStoreNode } from '@aws-crypto/client-node';
 import { KMS } from '@aws-sdk/client-kms';
+import { esdkSetup } from './support/envelope-peers';
 import { ServersProcess, startServersProcess } from './support/servers-process';
-import { Codec, createCodec, DEFAULT_CACHE, DEFAULT_FRAME_LENGTH, DEFAULT_SUITE, EncryptionContext } from '../lambda/envelope/codec';
+import { Codec, createCodec, DEFAULT_FRAME_LENGTH, EncryptionContext } from '../lambda/envelope/codec';
 import { objectContext } from '../lambda/envelope/object-location';
-import { emulateTransactWrites } from '../test/support/dynalite-transactions';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -301,18 +293,7 @@ function codecContender(name: string, make: () => Codec): Contender {
 }
 
 function esdkContender(name: string, kms: KMS, keyArn: string, likeUs: boolean): Contender {
-  const client = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-  const keyring = new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => kms });
-  const materials = likeUs
-    ? new NodeCachingMaterialsManager({
-      backingMaterials: keyring,
-      cache: getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>(DEFAULT_CACHE.capacity),
-      maxAge: DEFAULT_CACHE.maxAgeSeconds * 1000,
-      maxMessagesEncrypted: DEFAULT_CACHE.maxMessages,
-      maxBytesEncrypted: DEFAULT_CACHE.maxBytes,
-    })
-    : keyring;
-  const options = likeUs ? { suiteId: DEFAULT_SUITE, frameLength: DEFAULT_FRAME_LENGTH } : {};
+  const { client, materials, options } = esdkSetup(kms, keyArn, likeUs ? 'like-us' : 'defaults');
   return {
     name,
     encrypt: async (p, c) => (await client.encrypt(materials, p, { ...options, encryptionContext: c })).result,
@@ -355,7 +336,7 @@ async function run(servers: ServersProcess): Promise<void> {
   await servers.createTable('branch-keys', 'branch-key-id', 'type');
   const keyStore = () => new BranchKeyStoreNode({
     logicalKeyStoreName: 'branch-keys',
-    storage: { ddbTableName: 'branch-keys', ddbClient: emulateTransactWrites(servers.dynamoClient()) },
+    storage: { ddbTableName: 'branch-keys', ddbClient: servers.dynamoClient() },
     keyManagement: { kmsClient: servers.kmsClient() },
     kmsConfiguration: { identifier: branchKeyArn },
   });

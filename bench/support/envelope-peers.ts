@@ -75,11 +75,8 @@ export function rawGcmCodec(frameLength = DEFAULT_FRAME_LENGTH): Codec {
 
 export type EsdkConfiguration = 'defaults' | 'like-us';
 
-/**
- * The ESDK with a KMS keyring on `keyArn` through `kms`. Decrypt checks the header's context
- * against the expected one exactly as our codec does (verifyContext).
- */
-export function esdkCodec(kms: KMS, keyArn: string, configuration: EsdkConfiguration): Codec {
+/** The ESDK with a KMS keyring on `keyArn`: at its defaults, or with our suite, frame length and data-key cache. */
+export function esdkSetup(kms: KMS, keyArn: string, configuration: EsdkConfiguration) {
   const client = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const keyring = new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => kms });
   const likeUs = configuration === 'like-us';
@@ -93,6 +90,15 @@ export function esdkCodec(kms: KMS, keyArn: string, configuration: EsdkConfigura
     })
     : keyring;
   const options = likeUs ? { suiteId: DEFAULT_SUITE, frameLength: DEFAULT_FRAME_LENGTH } : {};
+  return { client, materials, options, likeUs };
+}
+
+/**
+ * The ESDK (esdkSetup) as a Codec. Decrypt checks the header's context against the expected one
+ * exactly as our codec does (verifyContext).
+ */
+export function esdkCodec(kms: KMS, keyArn: string, configuration: EsdkConfiguration): Codec {
+  const { client, materials, options } = esdkSetup(kms, keyArn, configuration);
   return {
     async encrypt(plaintext, context) {
       return (await client.encrypt(materials, plaintext, { ...options, encryptionContext: { ...context } })).result;

@@ -11,7 +11,6 @@
  */
 import { IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 
@@ -100,12 +99,4 @@ function readBody(stream: IncomingMessage): Promise<string> {
     stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     stream.on('error', reject);
   });
-}
-
-/**
- * Kept for callers that pass a client: the server already answers TransactWriteItems, so the
- * client is returned as is.
- */
-export function emulateTransactWrites(client: DynamoDBClient): DynamoDBClient {
-  return client;
 }

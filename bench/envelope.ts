@@ -13,8 +13,11 @@
  * - ESDK like us: the same, with the ESDK configured like our codec (our suite and 1 MiB frames, a
  *   caching materials manager with our bounds): the fair peer for our code;
  * - ours (KMS keyring): the table handler with createCodec's defaults, what the function runs;
- * - ours (branch keys): the same with `branchKeys` (the hierarchical keyring; its branch key store
- *   on the same dynalite, the table's one branch key for every item).
+ * - ESDK like us, per-item context: the ESDK like us, given each item's own context as branch keys
+ *   give it (table, key values): the fair peer for branch keys, whose point is that context;
+ * - ours (branch keys): the table function's own configuration and codec with branch keys (the
+ *   hierarchical keyring; its store on the same dynalite, the table's one branch key for every
+ *   item; each message carries its item's context).
  * The three ESDK-based sides use the same KMS key and the message context sealItem gives them.
  * The baselines are in bench/support/envelope-peers.ts.
  *
@@ -209,6 +212,7 @@ async function setUp(kms: LocalKmsServer, db: LocalDynamoDb): Promise<Setup> {
     sealedSide('ESDK defaults', () => esdkCodec(peerKms, keyArn, 'defaults'), dynamodb, config, PUTS_PER_MESSAGE_SIDE),
     sealedSide('ESDK like us', () => esdkCodec(peerKms, keyArn, 'like-us'), dynamodb, config),
     sealedSide('ours (KMS keyring)', () => createCodec({ keyArn, kms: ourKms }), dynamodb, config),
+    sealedSide('ESDK like us, per-item context', () => esdkCodec(peerKms, keyArn, 'like-us'), dynamodb, branchKeyConfig, PUTS_PER_MESSAGE_SIDE),
     // The table function's own configuration and codec (lambda/envelope/table-codec.ts), as the construct sets it up.
     sealedSide('ours (branch keys)', () => tableCodec(branchKeyConfig, { kms: ourKms, ddb: branchKeyReads }), dynamodb, branchKeyConfig),
   ];
@@ -298,7 +302,7 @@ function printStoredSizes(label: string, sides: Side[], items: Map<Side, Item>, 
 }
 
 function printItems(sides: Side[], results: Results): void {
-  const baselines = ['plain DynamoDB', 'raw AES-GCM', 'ESDK defaults', 'ESDK like us'];
+  const baselines = ['plain DynamoDB', 'raw AES-GCM', 'ESDK defaults', 'ESDK like us', 'ESDK like us, per-item context'];
   console.log(`\nPer item: median of ${WINDOWS} interleaved windows of >= ${WINDOW_MS} ms; spread = (max - min) / median of wall ms/op;`);
   console.log('x peer = wall ratio / CPU ratio: the peer\'s ms per operation over this side\'s, median of per-window ratios');
   console.log('(above 1: this side is faster / uses less CPU; on a busy machine the CPU ratio is the steadier one)');

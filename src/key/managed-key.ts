@@ -1,22 +1,20 @@
-import { Duration, Lazy, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
-import { Construct, IDependable } from 'constructs';
+import { Construct } from 'constructs';
 import { assertNoProblems } from '../errors';
 import { KeyFacts as ActionFacts } from './action-catalogue';
 import { checkAliasesUniquePerEnvironment } from './alias-uniqueness';
-import { actionsOfCapability, defaultUsageOfSpec, KeyCapability } from './capability';
+import { defaultUsageOfSpec } from './capability';
 import { deployerStatements, mayNeedDeployerAccess, servicesCreatingEncryptedResources } from './deployer-access';
-import { grantActions } from './grant-actions';
 import { renderStatement } from './grant-statements';
 import { holdsIdentityPolicies, identityGrants } from './identity-grants';
 import { defaultPolicyManager, KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from './key-policy-parts';
 import { KeyService } from './key-service';
 import { KeyUser } from './key-user';
+import { ManagedKeyBase } from './managed-key-base';
 import { KeyPolicyPosture } from './policy-model';
 import { namedPrincipalProblems } from './principal-checks';
-import { pinnedGrantee } from './service-principals';
 import { KeyReference, scanResources, shareScansDuringSynthesis } from './template-scan';
 import {
   aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems, rotationProblems,
@@ -159,7 +157,7 @@ export interface ManagedKeyProps {
  * anywhere aws-cdk-lib takes an encryption key, and `bucket.grantRead(role)`-style grants work in
  * both postures.
  */
-export class ManagedKey extends Resource implements kms.IKey {
+export class ManagedKey extends ManagedKeyBase {
   /** A key made elsewhere, by ARN. */
   public static fromKeyArn(scope: Construct, id: string, keyArn: string): kms.IKey {
     return kms.Key.fromKeyArn(scope, id, keyArn);
@@ -190,7 +188,6 @@ export class ManagedKey extends Resource implements kms.IKey {
   private readonly services: KeyService[] = [];
   private readonly extraStatements: iam.PolicyStatement[] = [];
   private readonly replicationStatements: iam.PolicyStatement[] = [];
-  private readonly grantees: iam.IPrincipal[] = [];
   private validatedGrants?: { statements: iam.PolicyStatement[]; problems: string[] };
   private readonly aliasNames: string[] = [];
   private readonly props: ManagedKeyProps;
@@ -245,11 +242,6 @@ export class ManagedKey extends Resource implements kms.IKey {
     if (this.posture === KeyPolicyPosture.STRICT) shareScansDuringSynthesis(this);
   }
 
-  /** A reference to this key for L1 constructs. */
-  public get keyRef(): kmsRefs.KeyReference {
-    return { keyArn: this.keyArn, keyId: this.keyId };
-  }
-
   /** Adds a key user: a principal, a capability and conditions. */
   public addUser(user: KeyUser): void {
     assertNoProblems(this, [
@@ -295,70 +287,15 @@ export class ManagedKey extends Resource implements kms.IKey {
   }
 
   /**
-   * Grants actions on the key. Wildcards such as aws-cdk-lib's `kms:ReEncrypt*` are expanded to the
-   * explicit actions they cover for this key; a name that is not a KMS key action is an error. In
-   * IAM_DELEGATED the grant goes to the principal's IAM policy (and the key policy for other
-   * accounts); in STRICT it goes to the key policy, the only source of access, and may give only
-   * use, read-only metadata and grants for AWS resources.
+   * A STRICT grant whose principal statement is the key-policy statement: aws-cdk-lib amends
+   * `grant.principalStatement` after granting (ec2.Volume adds conditions and actions), and the
+   * key renders its policy statements through the action catalogue when the policy is built.
+   * @internal
    */
-  public grant(granteeAsGiven: iam.IGrantable, ...actions: string[]): iam.Grant {
-    // A service principal gets KeyService's confused-deputy condition (service-principals.ts).
-    const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
-    const explicit = grantActions(this, actions, this.keyFacts(), this.posture === KeyPolicyPosture.STRICT);
-    this.grantees.push(grantee.grantPrincipal);
-    const options = { grantee, actions: explicit, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
-    if (this.posture === KeyPolicyPosture.IAM_DELEGATED) {
-      return iam.Grant.addToPrincipalOrResource(options);
-    }
-    if (this.isOtherAccount(grantee.grantPrincipal)) {
-      // The other account's IAM must allow it too.
-      return iam.Grant.addToPrincipalAndResource(options);
-    }
-    // In the key's own account the key policy alone grants access; leaving the principal's IAM
-    // policy alone also avoids a dependency cycle when the principal lives in another stack.
-    const statement = new iam.PolicyStatement({ actions: explicit, resources: ['*'], principals: [grantee.grantPrincipal] });
+  protected _keyPolicyGrant(options: iam.GrantWithResourceOptions, statement: iam.PolicyStatement): iam.Grant {
     const added = iam.Grant.addStatementToResourcePolicy({ ...options, statement });
-    return keyPolicyGrant(options, statement, added);
-  }
-
-  /** Grants decryption. */
-  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.DECRYPT);
-  }
-
-  /** Grants encryption (and data-key generation for symmetric keys). */
-  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.ENCRYPT);
-  }
-
-  /** Grants encryption and decryption. */
-  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.ENCRYPT_DECRYPT);
-  }
-
-  /** Grants signing. */
-  public grantSign(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.SIGN);
-  }
-
-  /** Grants signature verification. */
-  public grantVerify(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.VERIFY);
-  }
-
-  /** Grants signing and verification. */
-  public grantSignVerify(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.SIGN_VERIFY);
-  }
-
-  /** Grants MAC generation. */
-  public grantGenerateMac(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.GENERATE_MAC);
-  }
-
-  /** Grants MAC verification. */
-  public grantVerifyMac(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.VERIFY_MAC);
+    const GrantClass = iam.Grant as unknown as new (props: object) => iam.Grant; // iam.Grant has no public factory for this
+    return new GrantClass({ options, principalStatement: statement, resourceStatement: statement, policyDependable: added });
   }
 
   /** The statements of the key policy, as the policy model builds them (grants included). */
@@ -391,8 +328,8 @@ export class ManagedKey extends Resource implements kms.IKey {
     return { policyManager: this.props.policyManager, allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false };
   }
 
-  /** What the key is (spec, usage, multi-Region, imported material): decides which actions apply. */
-  private keyFacts(): ActionFacts {
+  /** @internal */
+  protected _actionFacts(): ActionFacts {
     const importedMaterial = this.props.origin === KeyOrigin.EXTERNAL;
     return { keySpec: this.keySpec, keyUsage: this.keyUsage, multiRegion: this.multiRegion, importedMaterial };
   }
@@ -406,7 +343,7 @@ export class ManagedKey extends Resource implements kms.IKey {
     const strict = this.posture === KeyPolicyPosture.STRICT;
     const ctx = {
       stack: this.stack,
-      key: this.keyFacts(),
+      key: this._actionFacts(),
       strict,
       policyManager: this.policyManager,
       allowManagerUse: this.props.allowAdministratorAsUser ?? false,
@@ -423,16 +360,6 @@ export class ManagedKey extends Resource implements kms.IKey {
       rendered.push(...deployerStatements(services, this.policyManager, this.stack).map((statement) => renderStatement(statement, ctx, true)));
     }
     return { statements: rendered.flatMap((r) => r.statements), problems: rendered.flatMap((r) => r.problems) };
-  }
-
-  private isOtherAccount(principal: iam.IPrincipal): boolean {
-    const account = principal.principalAccount;
-    return account !== undefined && !Token.isUnresolved(account) && !Token.isUnresolved(this.stack.account) && account !== this.stack.account;
-  }
-
-  private grantCapability(grantee: iam.IGrantable, capability: KeyCapability): iam.Grant {
-    assertNoProblems(this, capabilityProblems(capability, this.keySpec, this.keyUsage));
-    return this.grant(grantee, ...actionsOfCapability(capability, this.keySpec));
   }
 
   private policyDocument(): iam.PolicyDocument {
@@ -459,7 +386,7 @@ export class ManagedKey extends Resource implements kms.IKey {
     this.validatedGrants = grants;
     if (grants.problems.length > 0) return grants.problems;
     return keyPolicyProblems(this, this._roles(), {
-      grantees: this.grantees,
+      grantees: this._grantees,
       allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false,
       statements: this.policyStatements(),
       document: this.policyDocument(),
@@ -470,14 +397,4 @@ export class ManagedKey extends Resource implements kms.IKey {
 /** The resource types a STRICT key reads from the app (one function, so keys share one scan). */
 function readByStrictKeys(type: string): boolean {
   return holdsIdentityPolicies(type) || mayNeedDeployerAccess(type);
-}
-
-/**
- * A STRICT grant whose principal statement is the key-policy statement: aws-cdk-lib amends
- * `grant.principalStatement` after granting (ec2.Volume adds conditions and actions), and in STRICT
- * that statement is where the access lives. (iam.Grant has no public factory for this.)
- */
-function keyPolicyGrant(options: iam.GrantWithResourceOptions, statement: iam.PolicyStatement, dependable: IDependable): iam.Grant {
-  const GrantClass = iam.Grant as unknown as new (props: object) => iam.Grant;
-  return new GrantClass({ options, principalStatement: statement, resourceStatement: statement, policyDependable: dependable });
 }

@@ -1,20 +1,17 @@
-import { CustomResource, Duration, Lazy, RemovalPolicy, Resource, TagManager, TagType, ITaggable } from 'aws-cdk-lib';
+import { CustomResource, Duration, Lazy, RemovalPolicy, TagManager, TagType, ITaggable } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { KEY_MANAGEMENT_ACTIONS } from './handler';
 import { CustomKeyStoreType, ICustomKeyStore } from './store-base';
 import { xksKeyIdProblems } from './validation';
 import { assertNoProblems } from '../errors';
-import { actionsOfCapability, KeyCapability } from '../key/capability';
-import { grantActions } from '../key/grant-actions';
 import { KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from '../key/key-policy-parts';
 import { KeyService } from '../key/key-service';
 import { KeyUser } from '../key/key-user';
 import { KeyOrigin, ManagedKeyProps } from '../key/managed-key';
+import { ManagedKeyBase } from '../key/managed-key-base';
 import { KeyPolicyPosture, PolicyAccess } from '../key/policy-model';
-import { pinnedGrantee } from '../key/service-principals';
 import { aliasName, aliasProblems, capabilityProblems, pendingWindowProblems } from '../key/validation';
 
 /** Properties of a CustomStoreKey: those of ManagedKey, the store and (for XKS) the external key. */
@@ -41,7 +38,7 @@ export interface CustomStoreKeyProps extends ManagedKeyProps {
  * Keys in custom key stores are single-Region symmetric encryption keys without automatic
  * rotation, as KMS requires; ManagedKey props that ask for anything else fail at synth.
  */
-export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
+export class CustomStoreKey extends ManagedKeyBase implements ITaggable {
   public readonly keyArn: string;
   public readonly keyId: string;
   /** The store that holds the key. */
@@ -60,7 +57,6 @@ export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
   private readonly users: KeyUser[] = [];
   private readonly services: KeyService[] = [];
   private readonly extraStatements: iam.PolicyStatement[] = [];
-  private readonly grantees: iam.IPrincipal[] = [];
   private readonly aliasNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: CustomStoreKeyProps) {
@@ -100,11 +96,6 @@ export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
     this.node.addValidation({ validate: () => this.policyProblems() });
   }
 
-  /** A reference to this key for L1 constructs. */
-  public get keyRef(): kmsRefs.KeyReference {
-    return { keyArn: this.keyArn, keyId: this.keyId };
-  }
-
   /** Adds a key user: a principal, a capability and conditions. */
   public addUser(user: KeyUser): void {
     const problems = capabilityProblems(user.capability, kms.KeySpec.SYMMETRIC_DEFAULT, kms.KeyUsage.ENCRYPT_DECRYPT);
@@ -136,68 +127,14 @@ export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
     return { statementAdded: true, policyDependable: this.resource };
   }
 
-  /** Grants explicit actions (IAM_DELEGATED: the principal's IAM policy; STRICT: the key policy). */
-  public grant(granteeAsGiven: iam.IGrantable, ...actionsAsGiven: string[]): iam.Grant {
-    // The same action catalogue and service-principal pinning as ManagedKey.grant.
-    const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
-    const actions = grantActions(this, actionsAsGiven, {
-      keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT, multiRegion: false, importedMaterial: false,
-    }, this.posture === KeyPolicyPosture.STRICT);
-    this.grantees.push(grantee.grantPrincipal);
-    const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
-    if (this.posture === KeyPolicyPosture.IAM_DELEGATED) return iam.Grant.addToPrincipalOrResource(options);
-    const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal] });
-    return iam.Grant.addStatementToResourcePolicy({ ...options, statement });
-  }
-
-  /** Grants decryption. */
-  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.DECRYPT);
-  }
-
-  /** Grants encryption and data-key generation. */
-  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.ENCRYPT);
-  }
-
-  /** Grants encryption and decryption. */
-  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.ENCRYPT_DECRYPT);
-  }
-
-  /** Not possible: keys in custom key stores are symmetric encryption keys. */
-  public grantSign(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.SIGN);
-  }
-
-  /** Not possible: keys in custom key stores are symmetric encryption keys. */
-  public grantVerify(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.VERIFY);
-  }
-
-  /** Not possible: keys in custom key stores are symmetric encryption keys. */
-  public grantSignVerify(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.SIGN_VERIFY);
-  }
-
-  /** Not possible: keys in custom key stores are symmetric encryption keys. */
-  public grantGenerateMac(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.GENERATE_MAC);
-  }
-
-  /** Not possible: keys in custom key stores are symmetric encryption keys. */
-  public grantVerifyMac(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.VERIFY_MAC);
+  /** @internal */
+  protected _actionFacts() {
+    return { keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT, multiRegion: false, importedMaterial: false };
   }
 
   /** The statements of the key policy, as the policy model builds them (grants included). */
   public policyStatements(): iam.PolicyStatement[] {
     return keyPolicyStatements(this, this.roles(), FACTS);
-  }
-
-  private grantCapability(grantee: iam.IGrantable, capability: KeyCapability): iam.Grant {
-    assertNoProblems(this, capabilityProblems(capability, kms.KeySpec.SYMMETRIC_DEFAULT, kms.KeyUsage.ENCRYPT_DECRYPT));
-    return this.grant(grantee, ...actionsOfCapability(capability, kms.KeySpec.SYMMETRIC_DEFAULT));
   }
 
   private policyDocument(): iam.PolicyDocument {
@@ -239,7 +176,7 @@ export class CustomStoreKey extends Resource implements kms.IKey, ITaggable {
     }
     const document = this.policyDocument();
     return [...problems, ...keyPolicyProblems(this, this.roles(), {
-      grantees: this.grantees,
+      grantees: this._grantees,
       allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? false,
       statements: this.policyStatements(),
       document,

@@ -1,20 +1,18 @@
-import { Duration, Lazy, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { publishPrimaryKeyArn, readPrimaryKeyArn } from './primary-arn';
 import { environmentProblems, parsePrimaryKeyArn, placementProblems, primaryKeyProblems } from './validation';
 import { assertNoProblems } from '../errors';
 import { KeyActions } from '../key/actions';
-import { actionsOfCapability, defaultUsageOfSpec, KeyCapability } from '../key/capability';
-import { grantActions } from '../key/grant-actions';
+import { defaultUsageOfSpec } from '../key/capability';
 import { defaultPolicyManager, KeyFacts, keyPolicyProblems, keyPolicyStatements, KeyRoles } from '../key/key-policy-parts';
 import { KeyService } from '../key/key-service';
 import { KeyUser } from '../key/key-user';
 import { KeyRotationOptions, ManagedKey } from '../key/managed-key';
+import { ManagedKeyBase } from '../key/managed-key-base';
 import { KeyPolicyPosture } from '../key/policy-model';
-import { pinnedGrantee } from '../key/service-principals';
 import { aliasName, aliasProblems, capabilityProblems, keyUsageProblems, pendingWindowProblems } from '../key/validation';
 import { PRIMARY_KEY_METADATA } from '../lint/replica-link';
 
@@ -150,7 +148,7 @@ const replicaRegions = new WeakMap<ManagedKey, Map<string, string>>();
  * with the Region-specific parts computed for its own Region. Rotation follows the primary.
  * Implements `kms.IKey`, so aws-cdk-lib's grants and encryption props work as with ManagedKey.
  */
-export class ReplicaKey extends Resource implements kms.IKey {
+export class ReplicaKey extends ManagedKeyBase {
   /** The ARN of the replica (the primary's ARN with the replica's Region). */
   public readonly keyArn: string;
   /** The id of the replica (the primary's key id). */
@@ -172,7 +170,6 @@ export class ReplicaKey extends Resource implements kms.IKey {
   private readonly addedUsers: KeyUser[] = [];
   private readonly addedServices: KeyService[] = [];
   private readonly extraStatements: iam.PolicyStatement[] = [];
-  private readonly grantees: iam.IPrincipal[] = [];
   private readonly aliasNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: ReplicaKeyProps) {
@@ -250,11 +247,6 @@ export class ReplicaKey extends Resource implements kms.IKey {
     this.node.addValidation({ validate: () => this.policyProblems() });
   }
 
-  /** A reference to this key for L1 constructs. */
-  public get keyRef(): kmsRefs.KeyReference {
-    return { keyArn: this.keyArn, keyId: this.keyId };
-  }
-
   /** The Region of the replica. */
   public get region(): string {
     return Stack.of(this).region;
@@ -290,62 +282,9 @@ export class ReplicaKey extends Resource implements kms.IKey {
     return { statementAdded: true, policyDependable: this.resource };
   }
 
-  /**
-   * Grants explicit actions on this replica, as ManagedKey does: through the principal's IAM policy
-   * in IAM_DELEGATED, through the key policy in STRICT.
-   */
-  public grant(granteeAsGiven: iam.IGrantable, ...actionsAsGiven: string[]): iam.Grant {
-    // The same action catalogue and service-principal pinning as ManagedKey.grant.
-    const grantee = pinnedGrantee(granteeAsGiven, this, this.posture === KeyPolicyPosture.STRICT);
-    const actions = grantActions(this, actionsAsGiven, {
-      keySpec: this.keySpec, keyUsage: this.keyUsage, multiRegion: true, importedMaterial: false,
-    }, this.posture === KeyPolicyPosture.STRICT);
-    this.grantees.push(grantee.grantPrincipal);
-    const options = { grantee, actions, resourceArns: [this.keyArn], resource: this, resourceSelfArns: ['*'] };
-    if (this.posture === KeyPolicyPosture.IAM_DELEGATED) return iam.Grant.addToPrincipalOrResource(options);
-    if (this.isOtherAccount(grantee.grantPrincipal)) return iam.Grant.addToPrincipalAndResource(options);
-    const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal] });
-    return iam.Grant.addStatementToResourcePolicy({ ...options, statement });
-  }
-
-  /** Grants decryption. */
-  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.DECRYPT);
-  }
-
-  /** Grants encryption (and data-key generation for symmetric keys). */
-  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.ENCRYPT);
-  }
-
-  /** Grants encryption and decryption. */
-  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.ENCRYPT_DECRYPT);
-  }
-
-  /** Grants signing. */
-  public grantSign(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.SIGN);
-  }
-
-  /** Grants signature verification. */
-  public grantVerify(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.VERIFY);
-  }
-
-  /** Grants signing and verification. */
-  public grantSignVerify(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.SIGN_VERIFY);
-  }
-
-  /** Grants MAC generation. */
-  public grantGenerateMac(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.GENERATE_MAC);
-  }
-
-  /** Grants MAC verification. */
-  public grantVerifyMac(grantee: iam.IGrantable): iam.Grant {
-    return this.grantCapability(grantee, KeyCapability.VERIFY_MAC);
+  /** @internal */
+  protected _actionFacts() {
+    return { keySpec: this.keySpec, keyUsage: this.keyUsage, multiRegion: true, importedMaterial: false };
   }
 
   /** The statements of the replica's key policy, as the policy model builds them (grants included). */
@@ -381,21 +320,11 @@ export class ReplicaKey extends Resource implements kms.IKey {
       assertNoProblems(this, [...user._problems(this), ...capabilityProblems(user.capability, this.keySpec, this.keyUsage)]);
     }
     return keyPolicyProblems(this, this.roles(), {
-      grantees: this.grantees,
+      grantees: this._grantees,
       allowAdministratorAsUser: this.props.allowAdministratorAsUser ?? this.primary?._replicaDefaults().allowAdministratorAsUser ?? false,
       statements: this.policyStatements(),
       document: this.policyDocument(),
     });
-  }
-
-  private grantCapability(grantee: iam.IGrantable, capability: KeyCapability): iam.Grant {
-    assertNoProblems(this, capabilityProblems(capability, this.keySpec, this.keyUsage));
-    return this.grant(grantee, ...actionsOfCapability(capability, this.keySpec));
-  }
-
-  private isOtherAccount(principal: iam.IPrincipal): boolean {
-    const account = principal.principalAccount;
-    return account !== undefined && !Token.isUnresolved(account) && account !== this.stack.account;
   }
 
   private claimRegion(primary: ManagedKey, region: string): void {

@@ -152,6 +152,25 @@ describe('CustomStoreKey', () => {
     expect(sids).not.toContain('AccountRootDelegatesToIam');
   });
 
+  test('STRICT: aws-cdk-lib\'s grants and other accounts\' principals land in the key policy; no IAM policy of the key\'s account names the key', () => {
+    const f = storeFixture();
+    const key = new CustomStoreKey(f.stack, 'Key', { keyStore: externalStore(f), xksKeyId: 'k1', posture: KeyPolicyPosture.STRICT });
+    const bucket = new s3.Bucket(f.stack, 'Bucket', { encryptionKey: key, enforceSSL: true });
+    bucket.grantRead(f.appRole); // aws-cdk-lib's own grant
+    const partner = iam.Role.fromRoleArn(f.stack, 'Partner', 'arn:aws:iam::222222222222:role/partner', { mutable: true });
+    expect(key.grantDecrypt(partner).success).toBe(true);
+    key.grantEncrypt(new iam.ArnPrincipal('arn:aws:iam::222222222222:role/other'));
+    const template = synthTemplate(f.stack);
+    const statements = Object.values(template.findResources('Custom::KmsCustomStoreKey'))[0].Properties.KeyPolicy.Statement;
+    const principals = JSON.stringify(statements.map((st: any) => st.Principal));
+    expect(principals).toContain('222222222222:role/partner');
+    expect(principals).toContain('222222222222:role/other');
+    expect(principals).toContain(f.stack.resolve(f.appRole.roleArn)['Fn::GetAtt'][0]);
+    // The app role of the key's account: nothing in its IAM policy about the key (no cycle, key policy only).
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('kms:Decrypt');
+  });
+
   test('in a CloudHSM key store: origin AWS_CLOUDHSM, no XksKeyId', () => {
     const f = storeFixture();
     new CustomStoreKey(f.stack, 'Key', { keyStore: cloudHsmStore(f) });

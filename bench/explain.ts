@@ -13,57 +13,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runExplain } from '../cli/explain';
 import { loadInputs } from '../cli/load';
+import { keyResources } from './support/key-assembly';
 import { roundsArgument, runScaling, sizesArgument, STACKS, writeAssembly as writeScalingAssembly } from './support/scaling';
 
 const OUT = path.join(__dirname, 'out', 'explain-assembly');
 const ROUNDS = 2;
-
-const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-const role = (service: string) => ({
-  Type: 'AWS::IAM::Role',
-  Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] } },
-});
-
-function keyResources(k: number): Record<string, unknown> {
-  const id = (name: string) => `${name}${k}`;
-  return {
-    [id('Admin')]: role('ec2.amazonaws.com'),
-    [id('Writer')]: role('lambda.amazonaws.com'),
-    [id('Reader')]: role('lambda.amazonaws.com'),
-    [id('Auditor')]: role('lambda.amazonaws.com'),
-    [id('AuditorPolicy')]: {
-      Type: 'AWS::IAM::Policy',
-      Properties: {
-        PolicyName: 'audit',
-        Roles: [{ Ref: id('Auditor') }],
-        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Decrypt'], Resource: getAtt(id('Key')) }] },
-      },
-    },
-    [id('Key')]: {
-      Type: 'AWS::KMS::Key',
-      Metadata: { 'aws:cdk:path': `Bench/Key${k}/Resource` },
-      Properties: {
-        EnableKeyRotation: true,
-        KeyPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*' },
-            { Effect: 'Allow', Principal: { AWS: getAtt(id('Admin')) }, Action: ['kms:DescribeKey', 'kms:PutKeyPolicy', 'kms:EnableKey', 'kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:TagResource'], Resource: '*' },
-            {
-              Effect: 'Allow',
-              Principal: { AWS: getAtt(id('Writer')) },
-              Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptTo'],
-              Resource: '*',
-              Condition: { 'StringEquals': { 'kms:EncryptionContext:table': `t${k}` }, 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['table', 'pk'] } },
-            },
-            { Effect: 'Allow', Principal: { AWS: getAtt(id('Reader')) }, Action: ['kms:Decrypt', 'kms:ReEncryptFrom'], Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } } },
-            { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*', Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } } },
-          ],
-        },
-      },
-    },
-  };
-}
 
 function writeAssembly(dir: string, keysPerStack: number): void {
   const resources = {};

@@ -224,19 +224,18 @@ export class StoreHandler {
     }
   }
 
-  private async find(id: string): Promise<CustomKeyStoresListEntry | undefined> {
-    try {
-      const answer = await this.deps.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
-      return answer.CustomKeyStores?.[0];
-    } catch (error) {
-      if (isKmsError(error, 'CustomKeyStoreNotFoundException')) return undefined;
-      throw kmsError('DescribeCustomKeyStores', error);
-    }
+  private find(id: string): Promise<CustomKeyStoresListEntry | undefined> {
+    return this.describeOne({ CustomKeyStoreId: id });
   }
 
-  private async findByName(name: string): Promise<CustomKeyStoresListEntry | undefined> {
+  private findByName(name: string): Promise<CustomKeyStoresListEntry | undefined> {
+    return this.describeOne({ CustomKeyStoreName: name });
+  }
+
+  /** The one store a DescribeCustomKeyStores filter names, or undefined when there is none. */
+  private async describeOne(filter: { CustomKeyStoreId: string } | { CustomKeyStoreName: string }): Promise<CustomKeyStoresListEntry | undefined> {
     try {
-      const answer = await this.deps.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: name }));
+      const answer = await this.deps.kms.send(new DescribeCustomKeyStoresCommand(filter));
       return answer.CustomKeyStores?.[0];
     } catch (error) {
       if (isKmsError(error, 'CustomKeyStoreNotFoundException')) return undefined;

@@ -45,6 +45,7 @@ import { BranchKeyStoreNode } from '@aws-crypto/client-node';
 import { KMS } from '@aws-sdk/client-kms';
 import { esdkSetup } from './support/envelope-peers';
 import { ServersProcess, startServersProcess } from './support/servers-process';
+import { median, medianRatio, numberFlag } from './support/windows';
 import { Codec, createCodec, DEFAULT_FRAME_LENGTH, EncryptionContext } from '../lambda/envelope/codec';
 import { objectContext } from '../lambda/envelope/object-location';
 
@@ -63,12 +64,8 @@ const KMS_LATENCY_MS = Number(process.env.KMS_LATENCY_MS ?? 2);
  * (github.com/aws/aws-encryption-sdk-javascript/issues/371). 2 ms (the default above) is a floor.
  */
 const TARGET_LATENCY_MS = Number(process.env.TARGET_LATENCY_MS ?? 25);
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const WINDOWS = arg('--windows', 5);
-const WINDOW_MS = arg('--window-ms', 250);
+const WINDOWS = numberFlag('--windows', 5, true);
+const WINDOW_MS = numberFlag('--window-ms', 250);
 const CONTAINERS = 10;
 /** New objects in the KMS-call count (each KMS call waits KMS_LATENCY_MS: 10,000 would take minutes). */
 const PUTS = 2000;
@@ -104,7 +101,6 @@ async function settle(op: Op): Promise<void> {
 }
 
 const sizeLabel = (size: number) => (size >= MiB ? `${size / MiB} MiB` : `${size / KiB} KiB`);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Raw AES-256-GCM per frame, as the ESDK frames a message (a fresh IV and tag per frame). */
 function rawFramedGcm(key: Buffer, frameLength: number) {
@@ -428,7 +424,7 @@ async function run(servers: ServersProcess): Promise<void> {
   const ratio = (label: string, size: number, name: string, to: string) => {
     const a = results.get(`${label}|${size}|${name}`)!;
     const b = results.get(`${label}|${size}|${to}`)!;
-    return median(a.map((s, w) => s.bytesPerSecond / b[w].bytesPerSecond));
+    return medianRatio(a.map((s) => s.bytesPerSecond), b.map((s) => s.bytesPerSecond));
   };
   const ours = ['ours (KMS keyring)', 'ours (branch keys)'];
   const rowSize = (size: number) => (size > STREAMED_ABOVE ? `${sizeLabel(size)} streamed` : sizeLabel(size));

@@ -3,6 +3,7 @@
  * CloudFormation has substituted every intrinsic function. At synth time some values are still
  * intrinsics, so each one is replaced by a stand-in of the length its value will realistically have.
  */
+import { textOf } from '../lint/template';
 
 /** The key-policy size limit of KMS. */
 export const KEY_POLICY_MAX_BYTES = 32_768;
@@ -31,7 +32,9 @@ export function withIntrinsicStandIns(value: any): any {
       return 'x'.repeat(RESOURCE_VALUE_LENGTH);
     }
     if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) {
-      return arg[1].map((part: any) => String(withIntrinsicStandIns(part))).join(arg[0]);
+      // Untrusted input may give any value as the delimiter or a part: each counts as its text.
+      const delimiter = typeof arg[0] === 'string' ? arg[0] : textOf(arg[0]);
+      return arg[1].map((part: any) => textOf(withIntrinsicStandIns(part))).join(delimiter);
     }
     if (fn === 'Fn::Sub') {
       // A template from anywhere (lint reads untrusted input): anything but a string is one value.

@@ -49,6 +49,25 @@ export class Opaque {
   }
 }
 
+/**
+ * Any template value as text, never throwing: untrusted input may hold objects whose `toString` is
+ * not a function (`{"toString": {}}`), which `String()` and template literals cannot convert.
+ */
+export function textOf(value: unknown): string {
+  if (value instanceof Opaque) return value.text;
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '[unprintable value]'; // a cycle (e.g. from YAML aliases)
+  }
+}
+
+/** A number, or a numeric string, as a number; any other value is NaN (it names no number). */
+export function numberOf(value: unknown): number {
+  return typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN;
+}
+
 /** A template value after intrinsic resolution. */
 export type Resolved =
   | string
@@ -188,7 +207,7 @@ class Resolver {
 
   private intrinsic(name: string, args: any): Internal {
     switch (name) {
-      case 'Ref': return this.ref(String(args));
+      case 'Ref': return this.ref(textOf(args));
       case 'Fn::GetAtt': return this.getAtt(args);
       case 'Fn::Join': return this.join(args);
       case 'Fn::Sub': return this.sub(args);
@@ -218,7 +237,7 @@ class Resolver {
     if (isPlainObject(parameter) && parameter.Default !== undefined && parameter.Default !== null) {
       const isList = /^(CommaDelimitedList|List<)/.test(typeof parameter.Type === 'string' ? parameter.Type : '');
       const fallback = parameter.Default;
-      const text = typeof fallback === 'object' ? (Array.isArray(fallback) ? fallback.map(String).join(',') : JSON.stringify(fallback)) : String(fallback);
+      const text = typeof fallback === 'object' ? (Array.isArray(fallback) ? fallback.map(textOf).join(',') : JSON.stringify(fallback)) : textOf(fallback);
       if (!isList) return text;
       chargeExpansion(this.template, text.length); // before the list is built
       return text.split(',').map((item) => item.trim());
@@ -227,21 +246,21 @@ class Resolver {
   }
 
   private getAtt(args: any): Opaque {
-    const [logicalId, ...attribute] = Array.isArray(args) ? args.map(String) : String(args).split('.');
+    const [logicalId, ...attribute] = Array.isArray(args) ? args.map(textOf) : textOf(args).split('.');
     const attr = attribute.join('.');
     return new Opaque(pseudo(`${logicalId}.${attr}`), { logicalId, attribute: attr });
   }
 
   private join(args: any): Internal {
     if (!Array.isArray(args) || args.length !== 2) return new Opaque(`Fn::Join(${JSON.stringify(args)})`);
-    const delimiter = String(this.resolve(args[0]));
+    const delimiter = textOf(this.resolve(args[0]));
     const parts = this.resolve(args[1]);
-    if (!Array.isArray(parts)) return new Opaque(`Fn::Join(${String(parts)})`);
+    if (!Array.isArray(parts)) return new Opaque(`Fn::Join(${textOf(parts)})`);
     return this.concat(parts, delimiter);
   }
 
   private sub(args: any): Internal {
-    const [text, variables] = Array.isArray(args) ? [String(args[0]), args[1]] : [String(args), undefined];
+    const [text, variables] = Array.isArray(args) ? [textOf(args[0]), args[1]] : [textOf(args), undefined];
     const pieces: Resolved[] = [];
     let last = 0;
     for (const match of text.matchAll(/\$\{([^}]*)\}/g)) {
@@ -260,10 +279,10 @@ class Resolver {
 
   private select(args: any): Internal {
     if (!Array.isArray(args) || args.length !== 2) return new Opaque(`Fn::Select(${JSON.stringify(args)})`);
-    const index = Number(this.resolve(args[0]));
+    const index = numberOf(this.resolve(args[0]));
     const list = this.resolve(args[1]);
     if (Array.isArray(list) && Number.isInteger(index) && index >= 0 && index < list.length) return list[index];
-    return new Opaque(`Fn::Select(${index}, ${String(list)})`);
+    return new Opaque(`Fn::Select(${index}, ${textOf(list)})`);
   }
 
   /**
@@ -278,14 +297,14 @@ class Resolver {
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
       if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
     }
-    return new Opaque(`Fn::FindInMap(${keys.map(String).join(', ')})`);
+    return new Opaque(`Fn::FindInMap(${keys.map(textOf).join(', ')})`);
   }
 
   private split(args: any): Internal {
     if (!Array.isArray(args) || args.length !== 2) return new Opaque(`Fn::Split(${JSON.stringify(args)})`);
-    const delimiter = String(this.resolve(args[0]));
+    const delimiter = textOf(this.resolve(args[0]));
     const source = this.resolve(args[1]);
-    if (typeof source !== 'string') return new Opaque(`Fn::Split(${String(source)})`);
+    if (typeof source !== 'string') return new Opaque(`Fn::Split(${textOf(source)})`);
     chargeExpansion(this.template, source.length);
     return source.split(delimiter);
   }
@@ -307,7 +326,7 @@ function flatten(value: Internal): Resolved {
 
 /** Joins resolved parts; any opaque part makes the whole result opaque (but readable). */
 function concat(parts: Resolved[], delimiter: string): Resolved {
-  const text = parts.map((part) => (part === undefined || part === null ? '' : String(part))).join(delimiter);
+  const text = parts.map((part) => (part === undefined || part === null ? '' : textOf(part))).join(delimiter);
   const opaqueParts = parts.filter(isOpaque);
   if (opaqueParts.length === 0) return text;
   const onlyPart = parts.length === 1 ? opaqueParts[0] : undefined;

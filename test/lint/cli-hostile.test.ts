@@ -191,6 +191,24 @@ describe('odd values anywhere in a template (fast-check)', () => {
   });
 });
 
+describe('values no conversion can turn into text or a number', () => {
+  // Objects whose toString/valueOf are not functions: String(), Number() and template literals throw
+  // on them. Each is tried at every place, bare and as the argument of every intrinsic that reads text.
+  const unconvertible: unknown[] = [{ toString: {} }, { valueOf: {} }, { toString: null, valueOf: null }, { toString: {}, valueOf: [] }];
+  const inIntrinsics = (value: unknown): unknown[] => [
+    { Ref: value }, { 'Fn::GetAtt': value }, { 'Fn::GetAtt': [value, value] }, { 'Fn::Sub': value }, { 'Fn::Sub': [value, {}] },
+    { 'Fn::Join': [value, ['a', value]] }, { 'Fn::Select': [value, ['a']] }, { 'Fn::Split': [value, 'a,b'] },
+    { 'Fn::FindInMap': [value, value, value] }, { 'Fn::If': [value, value, value] },
+  ];
+  const values = unconvertible.flatMap((value) => [value, ...inIntrinsics(value)]);
+
+  test.each(PLACES.map((place) => [place.join('.') || '(root)', place]))('at %s', async (_name, place) => {
+    for (const value of values) {
+      await expectAllHandled(file(placeValue(baseTemplate(), place, value)), `${JSON.stringify(value)}`);
+    }
+  });
+});
+
 describe('deep nesting', () => {
   /** The JSON text of a value nested `depth` deep (built as text: the test's own JSON.stringify would overflow). */
   const nestedText = (depth: number, kind: 'list' | 'object' | 'join' | 'if'): string => {

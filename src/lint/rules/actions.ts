@@ -15,6 +15,7 @@ import {
   isDeny,
   statementActions,
   statementPrincipals,
+  textOf,
 } from '../template';
 
 function isBroadAction(action: string): boolean {
@@ -59,7 +60,7 @@ export const broadActions: Rule = {
       const others = notPrincipal ? principals : principals.filter((entry) => !isOwnRoot(entry));
       if (!notPrincipal && others.length === 0) return undefined;
       const what = not ? 'NotAction' : summarize(broad);
-      const whom = notPrincipal ? 'everyone except a NotPrincipal' : others.map((entry) => String(entry.value)).join(', ');
+      const whom = notPrincipal ? 'everyone except a NotPrincipal' : others.map((entry) => textOf(entry.value)).join(', ');
       return `grants ${what} to ${whom}`;
     });
   },
@@ -93,7 +94,7 @@ export const separationOfDuties: Rule = {
       const use = coveredActions(statement, KeyActions.CRYPTOGRAPHIC_USE);
       if (power.length === 0 && use.length === 0) continue;
       for (const entry of principals.filter((p) => !isAccountRootPrincipal(p))) {
-        const name = String(entry.value);
+        const name = textOf(entry.value);
         const holder = holders.get(name) ?? { power: new Set<string>(), use: new Set<string>(), first: index };
         power.forEach((action) => holder.power.add(action));
         use.forEach((action) => holder.use.add(action));

@@ -4,7 +4,7 @@
  */
 import { LintSeverity } from '../finding';
 import { CLOUDTRAIL_TRAIL, Rule, isFalse } from '../rule';
-import { Resolved, isOpaque, isPlainObject, toArray } from '../template';
+import { Resolved, isOpaque, isPlainObject, textOf, toArray } from '../template';
 
 const KMS_SOURCE = 'kms.amazonaws.com';
 
@@ -27,7 +27,7 @@ interface FieldSelector { readonly field: string; readonly equals: string[]; rea
 function fieldSelectors(selector: Resolved): FieldSelector[] {
   if (!isPlainObject(selector)) return [];
   return toArray(selector.FieldSelectors).filter(isPlainObject).map((field) => ({
-    field: String(field.Field),
+    field: textOf(field.Field),
     equals: strings(field.Equals),
     notEquals: strings(field.NotEquals),
   }));

@@ -3,7 +3,7 @@
  */
 import { LintSeverity } from '../finding';
 import { KEY_TYPES, KMS_KEY, Rule, Violation, isTrue } from '../rule';
-import { isOpaque } from '../template';
+import { isOpaque, numberOf, textOf } from '../template';
 
 const MAX_ROTATION_DAYS = 365;
 const MIN_PENDING_WINDOW_DAYS = 30;
@@ -27,7 +27,7 @@ export const rotation: Rule = {
     if (!isTrue(EnableKeyRotation)) {
       return [{ message: 'symmetric encryption key without automatic rotation', location: 'Properties.EnableKeyRotation' }];
     }
-    const days = Number(RotationPeriodInDays);
+    const days = numberOf(RotationPeriodInDays);
     if (typeof RotationPeriodInDays !== 'undefined' && !isOpaque(RotationPeriodInDays) && days > MAX_ROTATION_DAYS) {
       return [{ message: `rotation period of ${days} days is over ${MAX_ROTATION_DAYS} days`, severity: LintSeverity.WARNING, location: 'Properties.RotationPeriodInDays' }];
     }
@@ -49,10 +49,9 @@ export const deletionProtection: Rule = {
       violations.push({ message: `DeletionPolicy is ${policy ?? 'Delete (the default)'}, not Retain`, location: 'DeletionPolicy' });
     }
     const window = properties.PendingWindowInDays;
-    // Only a number or a numeric string is a window: an object from untrusted input may not even convert.
-    const days = typeof window === 'number' || typeof window === 'string' ? Number(window) : Number.NaN;
+    const days = numberOf(window);
     if (window !== undefined && !isOpaque(window) && days < MIN_PENDING_WINDOW_DAYS) {
-      violations.push({ message: `PendingWindowInDays is ${String(window)}, under ${MIN_PENDING_WINDOW_DAYS} days`, location: 'Properties.PendingWindowInDays' });
+      violations.push({ message: `PendingWindowInDays is ${textOf(window)}, under ${MIN_PENDING_WINDOW_DAYS} days`, location: 'Properties.PendingWindowInDays' });
     }
     return violations;
   },

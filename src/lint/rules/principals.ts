@@ -4,7 +4,7 @@
  */
 import { LintSeverity } from '../finding';
 import { KEY_TYPES, Rule, checkAllowStatements, conditionsOn, isRestricting } from '../rule';
-import { isWildcardPrincipal, statementPrincipals } from '../template';
+import { isWildcardPrincipal, statementPrincipals, textOf } from '../template';
 
 /** Condition keys that pin a wildcard principal to known callers. */
 export const RESTRICTING_KEYS: ReadonlySet<string> = new Set([
@@ -45,6 +45,6 @@ export const servicePrincipalWithoutSource: Rule = {
   check: ({ statements }) => checkAllowStatements(statements, (statement) => {
     const services = statementPrincipals(statement).principals.filter((entry) => entry.kind === 'Service');
     if (services.length === 0 || conditionsOn(statement, SOURCE_KEYS).some(isRestricting)) return undefined;
-    return `allows service principal ${services.map((s) => String(s.value)).join(', ')} without aws:SourceArn or aws:SourceAccount`;
+    return `allows service principal ${services.map((s) => textOf(s.value)).join(', ')} without aws:SourceArn or aws:SourceAccount`;
   }),
 };

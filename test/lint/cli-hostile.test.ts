@@ -164,7 +164,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
   intrinsic,
   fc.dictionary(hostileName, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
-  fc.constantFrom(null, true, 0, -1, 1e308, '', '*', 'kms:*', '\u0000', '\uFEFF', 'a'.repeat(10_000), [], {}),
+  fc.constantFrom(null, true, 0, -1, 1e308, '', '*', 'kms:*', '\u0000', '\uFEFF', 'a'.repeat(10_000), [], {}, { toString: {} }, { valueOf: [] }),
 );
 
 describe('odd values anywhere in a template (fast-check)', () => {
